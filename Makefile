@@ -1,0 +1,73 @@
+# Kinesis -> Lambda stream processing: build, test, run locally.
+# `make help` lists the targets. Every target sets up .venv on first use.
+
+PYTHON := .venv/bin/python
+TF     := scripts/terraform
+ARGS   ?=
+
+.DEFAULT_GOAL := help
+.PHONY: help venv build check lock lock-dev test lint fmt docs docs-check checkov \
+        demo up down send plan plan-check bench clean
+
+help: ## List the targets
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
+
+venv: ## Create .venv (Python 3.12, locked dev tools); no-op when up to date
+	@scripts/bootstrap
+
+build: venv ## Build every Lambda zip and layer into dist/ + dist/manifest.json
+	$(PYTHON) build.py build $(ARGS)
+
+check: venv ## Check AWS size/layer limits of the built artifacts
+	$(PYTHON) build.py check $(ARGS)
+
+lock: venv ## Re-lock functions/*/ and layers/*/ requirements.txt (pip-compile --generate-hashes)
+	$(PYTHON) build.py lock $(ARGS)
+
+lock-dev: venv ## Re-lock requirements-dev.txt
+	.venv/bin/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras --no-emit-index-url \
+	  --no-emit-find-links --no-emit-trusted-host -o requirements-dev.txt requirements-dev.in
+
+test: venv lint ## Run every test: unit, terraform test, checkov, integration, plan checks
+	$(PYTHON) -m pytest $(ARGS)
+
+lint: venv ## ruff and terraform fmt -check
+	$(PYTHON) -m ruff check .
+	$(TF) fmt -check -recursive -diff
+
+fmt: venv ## Format Terraform and fix ruff findings
+	$(TF) fmt -recursive
+	$(PYTHON) -m ruff check --fix .
+
+docs: venv ## Regenerate the inputs/outputs tables of every module README
+	$(PYTHON) -m tooling.tfdocs
+
+docs-check: venv ## Fail when a module README is stale
+	$(PYTHON) -m tooling.tfdocs --check
+
+checkov: venv ## Security scan of all Terraform (zero failed checks)
+	scripts/checkov
+
+demo: venv ## Run the whole pipeline locally end to end, print a summary, tear down
+	$(PYTHON) -m local_stack demo $(ARGS)
+
+up: venv ## Start the local stack and keep it running (emulator, PostgreSQL, apply)
+	$(PYTHON) -m local_stack up $(ARGS)
+
+down: venv ## Stop the local stack started by `make up`
+	$(PYTHON) -m local_stack down $(ARGS)
+
+send: venv ## Send clickstream traffic into the running local stack
+	$(PYTHON) -m local_stack send $(ARGS)
+
+plan: venv ## terraform plan -out + show -json (AWS, or the local stack when it is up)
+	$(PYTHON) -m plan_check.plan $(ARGS)
+
+plan-check: venv ## Check build/plan/data-loss/concurrency/network rules over plan.json
+	$(PYTHON) -m plan_check build/plan.json --manifest dist/manifest.json $(ARGS)
+
+bench: venv ## Run the benchmarks under bench/
+	$(PYTHON) bench/run_all.py $(ARGS)
+
+clean: ## Remove build output and local state (keeps .venv and caches)
+	rm -rf dist build .pytest_cache

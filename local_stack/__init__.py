@@ -1,0 +1,1 @@
+"""The whole pipeline on one machine: AWS emulator, PostgreSQL, terraform apply, mapping runner."""

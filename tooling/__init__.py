@@ -1,0 +1,1 @@
+"""Developer tooling shared by the Makefile, the tests and the local stack."""
