@@ -1,0 +1,3 @@
+from plan_check.cli import main
+
+raise SystemExit(main())
