@@ -1,0 +1,49 @@
+output "function_name" {
+  description = "Name of the function."
+  value       = aws_lambda_function.this.function_name
+}
+
+output "function_arn" {
+  description = "ARN of the function (unqualified)."
+  value       = aws_lambda_function.this.arn
+}
+
+output "qualified_arn" {
+  description = "ARN of the function including its latest published version."
+  value       = aws_lambda_function.this.qualified_arn
+}
+
+output "invoke_arn" {
+  description = "ARN API Gateway uses to invoke the function."
+  value       = aws_lambda_function.this.invoke_arn
+}
+
+output "role_arn" {
+  description = "ARN of the function's execution role."
+  value       = aws_iam_role.this.arn
+}
+
+output "role_name" {
+  description = "Name of the function's execution role (attach more policies to it)."
+  value       = aws_iam_role.this.name
+}
+
+output "policy_json" {
+  description = "The role's inline least-privilege policy document."
+  value       = aws_iam_role_policy.this.policy
+}
+
+output "log_group_name" {
+  description = "Name of the function's CloudWatch log group."
+  value       = aws_cloudwatch_log_group.this.name
+}
+
+output "log_group_arn" {
+  description = "ARN of the function's CloudWatch log group."
+  value       = aws_cloudwatch_log_group.this.arn
+}
+
+output "source_code_hash" {
+  description = "Base64 SHA-256 of the deployed zip, as in dist/manifest.json."
+  value       = aws_lambda_function.this.source_code_hash
+}

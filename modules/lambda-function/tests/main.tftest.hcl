@@ -1,0 +1,267 @@
+mock_provider "aws" {
+  mock_data "aws_partition" {
+    defaults = { partition = "aws" }
+  }
+  mock_data "aws_region" {
+    defaults = { id = "eu-west-1", name = "eu-west-1" }
+  }
+  mock_data "aws_caller_identity" {
+    defaults = { account_id = "111122223333" }
+  }
+}
+
+variables {
+  function_name = "processor"
+  artifact = {
+    kind             = "function"
+    path             = "tests/fixtures/function.zip"
+    source_code_hash = "b6KAEA+9A8hjq/tOoV+8PwZhQachnHe+5MRMgVwn1gk="
+    runtime          = "python3.12"
+    architecture     = "arm64"
+    handler          = "app.handler"
+    upload_via_s3    = false
+  }
+}
+
+run "manifest_entry_becomes_the_function" {
+  command = plan
+
+  variables {
+    environment_variables = { LOG_LEVEL = "INFO" }
+  }
+
+  assert {
+    condition     = aws_lambda_function.this.runtime == "python3.12" && aws_lambda_function.this.handler == "app.handler" && aws_lambda_function.this.architectures == tolist(["arm64"])
+    error_message = "runtime, handler and architecture must come from the manifest entry"
+  }
+  assert {
+    condition     = aws_lambda_function.this.source_code_hash == "b6KAEA+9A8hjq/tOoV+8PwZhQachnHe+5MRMgVwn1gk=" && aws_lambda_function.this.filename == "./tests/fixtures/function.zip"
+    error_message = "the zip and its manifest hash must be deployed directly"
+  }
+  assert {
+    condition     = aws_lambda_function.this.memory_size == 256 && aws_lambda_function.this.timeout == 60 && aws_lambda_function.this.reserved_concurrent_executions == -1
+    error_message = "defaults: 256 MB, 60 s, unreserved concurrency"
+  }
+  assert {
+    condition     = aws_lambda_function.this.environment[0].variables["LOG_LEVEL"] == "INFO"
+    error_message = "environment variables must be passed through"
+  }
+  assert {
+    condition     = aws_cloudwatch_log_group.this.name == "/aws/lambda/processor" && aws_cloudwatch_log_group.this.retention_in_days == 365
+    error_message = "the function's log group must exist with one year of retention"
+  }
+  assert {
+    condition     = jsondecode(aws_iam_role_policy.this.policy).Statement[0].Resource == ["arn:aws:logs:eu-west-1:111122223333:log-group:/aws/lambda/processor:*"]
+    error_message = "log permissions must be scoped to the function's own log group"
+  }
+  assert {
+    condition     = length(jsondecode(aws_iam_role_policy.this.policy).Statement) == 1 && length(aws_lambda_function.this.vpc_config) == 0
+    error_message = "without VPC, tracing or extra statements the role may only write its logs"
+  }
+  assert {
+    condition     = length(aws_s3_object.artifact) == 0
+    error_message = "small zips must not go through S3"
+  }
+}
+
+run "vpc_config_grants_eni_permissions_on_those_subnets" {
+  command = plan
+
+  variables {
+    vpc_config = { subnet_ids = ["subnet-a", "subnet-b"], security_group_ids = ["sg-1"] }
+    policy_statements = [{
+      sid        = "ReadStream"
+      actions    = ["kinesis:GetRecords"]
+      resources  = ["arn:aws:kinesis:eu-west-1:111122223333:stream/clicks"]
+      conditions = [{ test = "StringEquals", variable = "aws:RequestedRegion", values = ["eu-west-1"] }]
+    }]
+  }
+
+  assert {
+    condition     = aws_lambda_function.this.vpc_config[0].subnet_ids == toset(["subnet-a", "subnet-b"])
+    error_message = "the function must be placed in the given subnets"
+  }
+  assert {
+    condition = contains(
+      [for s in jsondecode(aws_iam_role_policy.this.policy).Statement : s.Resource if s.Sid == "CreateEniInTheGivenSubnets"][0],
+      "arn:aws:ec2:eu-west-1:111122223333:subnet/subnet-b"
+    )
+    error_message = "ENI creation must be scoped to the given subnets"
+  }
+  assert {
+    condition = [for s in jsondecode(aws_iam_role_policy.this.policy).Statement : s if s.Sid == "ReadStream"][0] == {
+      Sid       = "ReadStream"
+      Effect    = "Allow"
+      Action    = ["kinesis:GetRecords"]
+      Resource  = ["arn:aws:kinesis:eu-west-1:111122223333:stream/clicks"]
+      Condition = { StringEquals = { "aws:RequestedRegion" = ["eu-west-1"] } }
+    }
+    error_message = "caller statements must appear verbatim, scoped to their ARNs"
+  }
+}
+
+run "large_zip_goes_through_s3" {
+  command = plan
+
+  variables {
+    artifact = {
+      path             = "tests/fixtures/function.zip"
+      source_code_hash = "b6KAEA+9A8hjq/tOoV+8PwZhQachnHe+5MRMgVwn1gk="
+      runtime          = "python3.12"
+      architecture     = "x86_64"
+      handler          = "app.handler"
+      upload_via_s3    = true
+    }
+    artifact_bucket = "artifacts"
+  }
+
+  assert {
+    condition     = aws_s3_object.artifact[0].bucket == "artifacts" && aws_lambda_function.this.s3_bucket == "artifacts" && aws_lambda_function.this.filename == null
+    error_message = "upload_via_s3 must upload the zip to the bucket and deploy from there"
+  }
+}
+
+run "missing_zip_fails_plan" {
+  command = plan
+  variables {
+    artifact = {
+      path             = "tests/fixtures/absent.zip"
+      source_code_hash = "b6KAEA+9A8hjq/tOoV+8PwZhQachnHe+5MRMgVwn1gk="
+      runtime          = "python3.12"
+      architecture     = "x86_64"
+      handler          = "app.handler"
+    }
+  }
+  expect_failures = [aws_lambda_function.this]
+}
+
+run "stale_zip_fails_plan" {
+  command = plan
+  variables {
+    artifact = {
+      path             = "tests/fixtures/function.zip"
+      source_code_hash = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="
+      runtime          = "python3.12"
+      architecture     = "x86_64"
+      handler          = "app.handler"
+    }
+  }
+  expect_failures = [aws_lambda_function.this]
+}
+
+run "memory_127_is_rejected" {
+  command = plan
+  variables {
+    memory_size = 127
+  }
+  expect_failures = [var.memory_size]
+}
+
+run "memory_10241_is_rejected" {
+  command = plan
+  variables {
+    memory_size = 10241
+  }
+  expect_failures = [var.memory_size]
+}
+
+run "timeout_0_is_rejected" {
+  command = plan
+  variables {
+    timeout = 0
+  }
+  expect_failures = [var.timeout]
+}
+
+run "timeout_901_is_rejected" {
+  command = plan
+  variables {
+    timeout = 901
+  }
+  expect_failures = [var.timeout]
+}
+
+run "six_layers_are_rejected" {
+  command = plan
+  variables {
+    layers = [for i in range(6) : "arn:aws:lambda:eu-west-1:111122223333:layer:l${i}:1"]
+  }
+  expect_failures = [var.layers]
+}
+
+run "environment_over_4kb_is_rejected" {
+  command = plan
+  variables {
+    environment_variables = { BIG = format("%4094s", "") }
+  }
+  expect_failures = [var.environment_variables]
+}
+
+run "reserved_environment_name_is_rejected" {
+  command = plan
+  variables {
+    environment_variables = { AWS_REGION = "us-east-1" }
+  }
+  expect_failures = [var.environment_variables]
+}
+
+run "unknown_architecture_is_rejected" {
+  command = plan
+  variables {
+    artifact = {
+      path             = "tests/fixtures/function.zip"
+      source_code_hash = "b6KAEA+9A8hjq/tOoV+8PwZhQachnHe+5MRMgVwn1gk="
+      runtime          = "python2.7"
+      architecture     = "x86"
+      handler          = "app.handler"
+    }
+  }
+  expect_failures = [var.artifact]
+}
+
+run "s3_upload_without_bucket_is_rejected" {
+  command = plan
+  variables {
+    artifact = {
+      path             = "tests/fixtures/function.zip"
+      source_code_hash = "b6KAEA+9A8hjq/tOoV+8PwZhQachnHe+5MRMgVwn1gk="
+      runtime          = "python3.12"
+      architecture     = "x86_64"
+      handler          = "app.handler"
+      upload_via_s3    = true
+    }
+  }
+  expect_failures = [var.artifact_bucket]
+}
+
+run "wildcard_statement_is_rejected" {
+  command = plan
+  variables {
+    policy_statements = [{ sid = "All", actions = ["sqs:SendMessage"], resources = ["*"] }]
+  }
+  expect_failures = [var.policy_statements]
+}
+
+run "unsupported_log_retention_is_rejected" {
+  command = plan
+  variables {
+    log_retention_in_days = 2
+  }
+  expect_failures = [var.log_retention_in_days]
+}
+
+run "reserved_concurrency_below_minus_one_is_rejected" {
+  command = plan
+  variables {
+    reserved_concurrent_executions = -2
+  }
+  expect_failures = [var.reserved_concurrent_executions]
+}
+
+run "vpc_without_security_groups_is_rejected" {
+  command = plan
+  variables {
+    vpc_config = { subnet_ids = ["subnet-a"], security_group_ids = [] }
+  }
+  expect_failures = [var.vpc_config]
+}

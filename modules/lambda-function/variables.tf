@@ -1,0 +1,238 @@
+variable "function_name" {
+  description = "Name of the Lambda function (1-64 characters: letters, digits, '-', '_')."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[a-zA-Z0-9_-]{1,64}$", var.function_name))
+    error_message = "function_name must be 1-64 characters of letters, digits, '-' or '_'."
+  }
+}
+
+variable "description" {
+  description = "Description of the function (at most 256 characters)."
+  type        = string
+  default     = ""
+
+  validation {
+    condition     = length(var.description) <= 256
+    error_message = "description must be at most 256 characters."
+  }
+}
+
+variable "artifact" {
+  description = "One function entry of dist/manifest.json (written by `make build`): zip path relative to artifact_root, its base64 SHA-256, runtime, architecture, handler and whether it must go through S3."
+  type = object({
+    kind             = optional(string, "function")
+    path             = string
+    source_code_hash = string
+    runtime          = string
+    architecture     = string
+    handler          = string
+    zipped_bytes     = optional(number)
+    unzipped_bytes   = optional(number)
+    upload_via_s3    = optional(bool, false)
+  })
+
+  validation {
+    condition     = var.artifact.kind == "function"
+    error_message = "artifact must be a manifest entry of kind \"function\"; layers go to the lambda-layer module."
+  }
+  validation {
+    condition     = contains(["x86_64", "arm64"], var.artifact.architecture)
+    error_message = "artifact.architecture must be x86_64 or arm64."
+  }
+  validation {
+    condition     = can(regex("^(python3\\.(9|1[0-3])|nodejs(18|20|22)\\.x|java(8\\.al2|11|17|21)|dotnet8|ruby3\\.[2-4]|provided\\.al2(023)?)$", var.artifact.runtime))
+    error_message = "artifact.runtime must be a Lambda runtime AWS still accepts for new functions (e.g. python3.12, nodejs20.x, provided.al2023)."
+  }
+  validation {
+    condition     = can(regex("^[A-Za-z0-9+/]{43}=$", var.artifact.source_code_hash))
+    error_message = "artifact.source_code_hash must be a base64 SHA-256 (44 characters) as filebase64sha256 computes it; run make build."
+  }
+  validation {
+    condition     = length(var.artifact.handler) > 0 && length(var.artifact.handler) <= 128
+    error_message = "artifact.handler must be 1-128 characters, e.g. app.handler."
+  }
+}
+
+variable "artifact_root" {
+  description = "Directory that artifact.path is relative to. Null means the root module's directory (path.root), where `make build` writes dist/."
+  type        = string
+  default     = null
+}
+
+variable "artifact_bucket" {
+  description = "Existing S3 bucket for the zip when artifact.upload_via_s3 is true (zips over 50 MB cannot be uploaded directly). Required in that case."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.artifact_bucket != null || !var.artifact.upload_via_s3
+    error_message = "artifact_bucket is required because the manifest says this zip is over 50 MB (upload_via_s3 = true)."
+  }
+}
+
+variable "memory_size" {
+  description = "Memory in MB (128-10240); CPU scales with it (1769 MB = one vCPU)."
+  type        = number
+  default     = 256
+
+  validation {
+    condition     = var.memory_size >= 128 && var.memory_size <= 10240 && floor(var.memory_size) == var.memory_size
+    error_message = "memory_size must be a whole number of MB from 128 to 10240."
+  }
+}
+
+variable "timeout" {
+  description = "Maximum run time of one invocation in seconds (1-900)."
+  type        = number
+  default     = 60
+
+  validation {
+    condition     = var.timeout >= 1 && var.timeout <= 900 && floor(var.timeout) == var.timeout
+    error_message = "timeout must be a whole number of seconds from 1 to 900."
+  }
+}
+
+variable "environment_variables" {
+  description = "Environment variables of the function; AWS limits them to 4 KB in total and reserves some names (AWS_REGION, _HANDLER, ...)."
+  type        = map(string)
+  default     = {}
+
+  validation {
+    condition     = sum(concat([0], [for k, v in var.environment_variables : length(k) + length(v)])) <= 4096
+    error_message = "environment_variables exceed 4 KB in total (keys plus values); move large values to SSM Parameter Store or Secrets Manager."
+  }
+  validation {
+    condition     = alltrue([for k in keys(var.environment_variables) : can(regex("^[a-zA-Z][a-zA-Z0-9_]*$", k))])
+    error_message = "environment_variables keys must start with a letter and contain only letters, digits and '_'."
+  }
+  validation {
+    condition = length(setintersection(keys(var.environment_variables), [
+      "_HANDLER", "_X_AMZN_TRACE_ID", "AWS_DEFAULT_REGION", "AWS_REGION", "AWS_EXECUTION_ENV",
+      "AWS_LAMBDA_FUNCTION_NAME", "AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "AWS_LAMBDA_FUNCTION_VERSION",
+      "AWS_LAMBDA_INITIALIZATION_TYPE", "AWS_LAMBDA_LOG_GROUP_NAME", "AWS_LAMBDA_LOG_STREAM_NAME",
+      "AWS_ACCESS_KEY", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",
+      "AWS_LAMBDA_RUNTIME_API", "LAMBDA_TASK_ROOT", "LAMBDA_RUNTIME_DIR",
+    ])) == 0
+    error_message = "environment_variables must not set names Lambda reserves (AWS_REGION, AWS_ACCESS_KEY_ID, _HANDLER, LAMBDA_TASK_ROOT, ...)."
+  }
+}
+
+variable "kms_key_arn" {
+  description = "Customer-managed KMS key ARN that encrypts the environment variables at rest; null uses the AWS-managed Lambda key."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.kms_key_arn == null || can(regex("^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/.+$", var.kms_key_arn))
+    error_message = "kms_key_arn must be null or a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>)."
+  }
+}
+
+variable "layers" {
+  description = "Layer version ARNs to attach, in order (at most 5)."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = length(var.layers) <= 5
+    error_message = "layers: a Lambda function can use at most 5 layers."
+  }
+  validation {
+    condition     = alltrue([for l in var.layers : can(regex("^arn:aws[a-z-]*:lambda:[a-z0-9-]+:[0-9]{12}:layer:[a-zA-Z0-9_-]+:[0-9]+$", l))])
+    error_message = "layers must be layer version ARNs (arn:aws:lambda:<region>:<account>:layer:<name>:<version>)."
+  }
+}
+
+variable "reserved_concurrent_executions" {
+  description = "Concurrency reserved for this function: -1 leaves it unreserved, 0 stops all invocations, N caps it at N."
+  type        = number
+  default     = -1
+
+  validation {
+    condition     = var.reserved_concurrent_executions >= -1 && floor(var.reserved_concurrent_executions) == var.reserved_concurrent_executions
+    error_message = "reserved_concurrent_executions must be -1 (unreserved) or a whole number >= 0."
+  }
+}
+
+variable "vpc_config" {
+  description = "Run the function in a VPC: private subnet ids (1-16) and security group ids (1-5). Grants the ENI permissions Lambda needs. Null runs it outside any VPC."
+  type = object({
+    subnet_ids         = list(string)
+    security_group_ids = list(string)
+  })
+  default = null
+
+  validation {
+    condition = var.vpc_config == null || try(
+      length(var.vpc_config.subnet_ids) >= 1 && length(var.vpc_config.subnet_ids) <= 16 &&
+      length(var.vpc_config.security_group_ids) >= 1 && length(var.vpc_config.security_group_ids) <= 5,
+      false
+    )
+    error_message = "vpc_config needs 1-16 subnet_ids and 1-5 security_group_ids."
+  }
+}
+
+variable "log_retention_in_days" {
+  description = "Days CloudWatch keeps the function's logs (one of the values CloudWatch accepts; 0 = never expire)."
+  type        = number
+  default     = 365
+
+  validation {
+    condition     = contains([0, 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], var.log_retention_in_days)
+    error_message = "log_retention_in_days must be one of 0, 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653."
+  }
+}
+
+variable "log_kms_key_arn" {
+  description = "KMS key ARN that encrypts the log group; null uses CloudWatch's default encryption. The key policy must allow the logs service."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.log_kms_key_arn == null || can(regex("^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/.+$", var.log_kms_key_arn))
+    error_message = "log_kms_key_arn must be null or a KMS key ARN."
+  }
+}
+
+variable "tracing_mode" {
+  description = "AWS X-Ray tracing: PassThrough (off unless the caller traces) or Active (adds the X-Ray write permissions)."
+  type        = string
+  default     = "PassThrough"
+
+  validation {
+    condition     = contains(["PassThrough", "Active"], var.tracing_mode)
+    error_message = "tracing_mode must be PassThrough or Active."
+  }
+}
+
+variable "policy_statements" {
+  description = "IAM statements for the function's role, e.g. the iam_statements outputs of kinesis-event-source, lambda-destinations and rds-proxy. Resources must be exact ARNs (no \"*\")."
+  type = list(object({
+    sid       = string
+    actions   = list(string)
+    resources = list(string)
+    conditions = optional(list(object({
+      test     = string
+      variable = string
+      values   = list(string)
+    })), [])
+  }))
+  default = []
+
+  validation {
+    condition     = alltrue([for s in var.policy_statements : length(s.resources) > 0 && !contains(s.resources, "*") && !contains(s.actions, "*")])
+    error_message = "policy_statements must name exact resources: no \"*\" resource or action, and at least one resource per statement."
+  }
+  validation {
+    condition     = alltrue([for s in var.policy_statements : can(regex("^[A-Za-z0-9]+$", s.sid))])
+    error_message = "policy_statements sid must be alphanumeric."
+  }
+}
+
+variable "tags" {
+  description = "Tags applied to every resource of the module."
+  type        = map(string)
+  default     = {}
+}
