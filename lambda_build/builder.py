@@ -1,0 +1,120 @@
+"""Build one artifact's zip: its own files (+ their bytecode) merged with its dependency tree."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from . import manifest
+from .bytecode import cache_tag, compile_files, interpreter, pyc_arcname
+from .config import ArtifactConfig
+from .deptree import build_tree
+from .errors import BuildError
+from .handler_check import check_handler
+from .lockfile import Pin, check_fresh, read_lock
+from .sources import SourceFile
+from .targets import Target
+from .zipwriter import Entry, compress, write_zip
+
+RUNTIME_PROVIDED = frozenset({"boto3", "botocore", "s3transfer"})
+SOURCE_PACKAGE = "(own code)"
+
+
+@dataclass
+class Built:
+    """What the rest of the build needs to know about a finished zip."""
+
+    name: str
+    zip_path: Path
+    entry: dict[str, Any]
+    bytecode: bool
+    packages: dict[str, int] = field(default_factory=dict)  # package -> unzipped bytes
+
+
+def display_dir(artifact: ArtifactConfig) -> str:
+    return f"{artifact.kind}s/{artifact.name}"
+
+
+def pins_for(artifact: ArtifactConfig) -> list[Pin]:
+    """The lock's pins for the target, checked fresh; runtime-provided packages dropped unless opted in."""
+    directory, display = artifact.directory, display_dir(artifact)
+    requirements_in = directory / "requirements.in"
+    lock = directory / "requirements.txt"
+    if not requirements_in.is_file() and not lock.is_file():
+        return []
+    pins = read_lock(lock, f"{display}/requirements.txt", artifact.python_version, artifact.architecture)
+    if requirements_in.is_file():
+        check_fresh(requirements_in, f"{display}/requirements.in", pins, artifact.python_version, artifact.architecture)
+    if not artifact.include_boto3:
+        pins = [p for p in pins if p.name not in RUNTIME_PROVIDED]
+    return pins
+
+
+def _source_entries(
+    artifact: ArtifactConfig, sources: list[SourceFile], python: str | None, cache: Path
+) -> tuple[list[Entry], dict[str, bytes]]:
+    prefix, display = artifact.arcname_prefix, display_dir(artifact)
+    entries: list[Entry] = []
+    python_files: dict[str, bytes] = {}
+    jobs: list[tuple[str, str, str]] = []
+    pycs: list[tuple[str, Path]] = []
+    for source in sources:
+        arcname = prefix + source.rel
+        data = source.path.read_bytes()
+        entries.append(compress(arcname, data, source.executable))
+        if not arcname.endswith(".py"):
+            continue
+        python_files[arcname] = data
+        if python is None:
+            continue
+        dfile = f"{artifact.lambda_root}/{arcname}"
+        key = hashlib.sha256(f"{source.sha256}\0{dfile}\0{cache_tag(artifact.python_version)}".encode()).hexdigest()
+        cfile = cache / "pyc" / key[:2] / f"{key}.pyc"
+        pycs.append((pyc_arcname(arcname, artifact.python_version), cfile))
+        if not cfile.is_file():
+            jobs.append((str(source.path), str(cfile), dfile))
+    if python is not None:
+        for dfile, error in compile_files(python, jobs):
+            raise BuildError(f"{display}: {dfile.removeprefix(artifact.lambda_root + '/')}: does not compile: {error}")
+        entries += [compress(arcname, cfile.read_bytes(), False) for arcname, cfile in pycs]
+    return entries, python_files
+
+
+def build(artifact: ArtifactConfig, sources: list[SourceFile], cache: Path, staging: Path) -> Built:
+    """Write the artifact's zip into `staging` and describe it; raise BuildError on bad input."""
+    display = display_dir(artifact)
+    pins = pins_for(artifact)
+    python = interpreter(artifact.python_version)
+    target = Target(artifact.python_version, artifact.architecture)
+    dep_entries, dep_packages = (
+        build_tree(cache, pins, target, artifact.arcname_prefix, artifact.lambda_root, python, display)
+        if pins
+        else ([], {})
+    )
+    own_entries, python_files = _source_entries(artifact, sources, python, cache)
+    clash = {e.arcname for e in own_entries} & set(dep_packages)
+    if clash:
+        first = sorted(clash)[0]
+        raise BuildError(f"{display}: {first} is both a source file and part of dependency {dep_packages[first]}; rename it")
+    if artifact.kind == "function":
+        assert artifact.handler is not None
+        dep_modules = {name: b"" for name in dep_packages if name.endswith(".py")}
+        if not any(m in dep_modules for m in _handler_files(artifact.handler)):
+            check_handler(artifact.handler, python_files, display)
+    entries = own_entries + dep_entries
+    zip_path = staging / f"{artifact.name}.zip"
+    digest = write_zip(zip_path, entries)
+    zipped = zip_path.stat().st_size
+    packages: dict[str, int] = {}
+    for e in entries:
+        owner = dep_packages.get(e.arcname, SOURCE_PACKAGE)
+        packages[owner] = packages.get(owner, 0) + e.size
+    unzipped = sum(e.size for e in entries)
+    return Built(artifact.name, zip_path, manifest.entry(artifact, digest, zipped, unzipped), python is not None, packages)
+
+
+def _handler_files(handler: str) -> list[str]:
+    path = handler.rpartition(".")[0].replace(".", "/")
+    return [f"{path}.py", f"{path}/__init__.py"]

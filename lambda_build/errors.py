@@ -1,0 +1,24 @@
+"""Errors that the CLI turns into one-line messages and documented exit codes."""
+
+from __future__ import annotations
+
+EXIT_OK = 0
+EXIT_BUILD_ERROR = 1
+EXIT_USAGE = 2
+EXIT_LIMIT = 3
+
+
+class BuildError(Exception):
+    """Bad input or a failed build step; the message is a single line that says how to fix it."""
+
+    exit_code = EXIT_BUILD_ERROR
+
+
+class LimitViolation(BuildError):
+    """An AWS limit the artifacts would break at deploy time; `tables` explain which and why."""
+
+    exit_code = EXIT_LIMIT
+
+    def __init__(self, message: str, tables: list[str]) -> None:
+        super().__init__(message)
+        self.tables = tables

@@ -1,0 +1,85 @@
+"""Select an artifact's own files (not its dependencies) by include/exclude patterns.
+
+Paths are recorded relative to the artifact directory so that the same tree builds the same
+zip wherever the repository is checked out; symlinks are followed only inside that directory.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import stat
+from dataclasses import dataclass
+from pathlib import Path
+
+from .config import FUNCTION_FILE, LAYER_FILE, ArtifactConfig
+from .errors import BuildError
+from .globs import matches
+
+# Never shipped: build inputs and host byproducts.
+_ALWAYS_EXCLUDED = [FUNCTION_FILE, LAYER_FILE, "requirements.in", "requirements.txt", "**/__pycache__/**", "**/*.pyc"]
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    rel: str  # POSIX path relative to the artifact directory
+    path: Path
+    sha256: str
+    size: int
+    executable: bool
+
+
+def _inside(root: Path, target: Path) -> bool:
+    return target == root or root in target.parents
+
+
+def _walk(root: Path, display: str) -> list[tuple[str, Path]]:
+    """(relative path, real path) of every regular file under root, following internal symlinks."""
+    out: list[tuple[str, Path]] = []
+    seen: set[Path] = set()
+    stack: list[tuple[str, Path]] = [("", root)]
+    while stack:
+        prefix, directory = stack.pop()
+        real_dir = directory.resolve()
+        if real_dir in seen:
+            continue
+        seen.add(real_dir)
+        for entry in sorted(os.scandir(directory), key=lambda e: e.name):
+            if entry.name.startswith("."):
+                continue
+            rel = prefix + entry.name
+            path = Path(entry.path)
+            if entry.is_symlink():
+                target = path.resolve()
+                if not _inside(root, target):
+                    raise BuildError(
+                        f"{display}/{rel} is a symlink pointing outside {display}/; copy the file in instead"
+                    )
+                path = target
+            if path.is_dir():
+                stack.append((rel + "/", path))
+            elif path.is_file():
+                out.append((rel, path))
+    return out
+
+
+def collect(artifact: ArtifactConfig, display: str) -> list[SourceFile]:
+    """The artifact's files, sorted by relative path, with content hashes."""
+    root = artifact.directory.resolve()
+    files = []
+    for rel, path in _walk(root, display):
+        if matches(rel, _ALWAYS_EXCLUDED) or not matches(rel, artifact.include) or matches(rel, artifact.exclude):
+            continue
+        data = path.read_bytes()
+        mode = path.stat().st_mode
+        files.append(
+            SourceFile(
+                rel=rel,
+                path=path,
+                sha256=hashlib.sha256(data).hexdigest(),
+                size=len(data),
+                executable=bool(mode & (stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)),
+            )
+        )
+    files.sort(key=lambda f: f.rel)
+    return files
