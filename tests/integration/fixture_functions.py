@@ -1,0 +1,103 @@
+"""Tiny Lambda functions, zipped with a manifest like build.py writes, for testing the runner alone."""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+from pathlib import Path
+
+from local_stack.artifacts import file_hash
+
+# A handler whose behaviour each record chooses, so a test can provoke every path of the runner.
+# Records are JSON: {"id": ..., "key": ..., "mode": "ok" | "poison" | "sleep" | "crash"}.
+SINK_HANDLER = '''
+import base64, fcntl, json, os, time
+
+with open(os.environ["INIT_LOG"], "a") as init_log:
+    init_log.write(f"{os.getpid()}\\n")
+
+def _take_transient_failure():
+    path = os.environ.get("FAIL_BUDGET", "")
+    if not path or not os.path.exists(path):
+        return False
+    with open(path, "r+") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        left = int(handle.read() or 0)
+        if left <= 0:
+            return False
+        handle.seek(0); handle.truncate(); handle.write(str(left - 1))
+        return True
+
+def handler(event, context):
+    assert context.get_remaining_time_in_millis() > 0
+    if _take_transient_failure():
+        raise RuntimeError("sink unavailable")
+    failures, lines = [], []
+    for record in event["Records"]:
+        body = json.loads(base64.b64decode(record["kinesis"]["data"]))
+        mode = body.get("mode", "ok")
+        if mode == "sleep":
+            time.sleep(30)
+        if mode == "crash":
+            raise ValueError(f"poison record {body['id']}")
+        if mode == "poison":
+            failures.append({"itemIdentifier": record["kinesis"]["sequenceNumber"]})
+            break
+        lines.append(json.dumps({"id": body["id"], "key": record["kinesis"]["partitionKey"],
+                                 "seq": record["kinesis"]["sequenceNumber"], "pid": os.getpid()}))
+    if lines:
+        with open(os.environ["OUT_FILE"], "a") as out:
+            out.write("\\n".join(lines) + "\\n")
+    return {"batchItemFailures": failures}
+'''
+
+LAYER_HELPER = '''
+def shout(text):
+    return text.upper() + "!"
+'''
+
+LAYER_USER_HANDLER = '''
+import boto3, json, os, helper
+
+def handler(event, context):
+    sqs = boto3.client("sqs")
+    sqs.send_message(QueueUrl=os.environ["QUEUE_URL"], MessageBody=json.dumps({
+        "shout": helper.shout("hi"), "boto3": boto3.__file__, "records": len(event.get("Records", [])),
+        "request_id": context.aws_request_id, "function": context.function_name,
+    }))
+    if os.environ.get("ALWAYS_FAIL"):
+        raise RuntimeError("asked to fail")
+    return {"ok": True}
+'''
+
+
+def _zip(files: dict[str, str]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, text in sorted(files.items()):
+            archive.writestr(zipfile.ZipInfo(name, (1980, 1, 1, 0, 0, 0)), text)
+    return buffer.getvalue()
+
+
+def write_artifacts(root: Path) -> Path:
+    """dist/*.zip + dist/manifest.json under root, in the contract's format; returns the manifest path."""
+    dist = root / "dist"
+    dist.mkdir(parents=True, exist_ok=True)
+    zips = {
+        "sink": ("function", _zip({"app.py": SINK_HANDLER})),
+        "layer_user": ("function", _zip({"app.py": LAYER_USER_HANDLER})),
+        "helpers": ("layer", _zip({"python/helper.py": LAYER_HELPER})),
+    }
+    artifacts = {}
+    for name, (kind, data) in zips.items():
+        path = dist / f"{name}.zip"
+        path.write_bytes(data)
+        artifacts[name] = {"kind": kind, "path": f"dist/{name}.zip", "source_code_hash": file_hash(path),
+                           "zipped_bytes": len(data), "unzipped_bytes": 0, "runtime": "python3.12",
+                           "architecture": "x86_64", "handler": "app.handler" if kind == "function" else None,
+                           "layers": ["helpers"] if name == "layer_user" else [], "aws_services": [],
+                           "upload_via_s3": False}
+    manifest = dist / "manifest.json"
+    manifest.write_text(json.dumps({"format_version": 1, "artifacts": artifacts}, indent=2))
+    return manifest

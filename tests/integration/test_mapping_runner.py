@@ -1,0 +1,221 @@
+"""The mapping runner against moto with real worker processes running small fixture functions."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections import defaultdict
+from pathlib import Path
+
+import boto3
+import pytest
+
+from local_stack.artifacts import ArtifactError
+from local_stack.emulator import MotoServer
+from local_stack.mapping_runner import MappingRunner, RunnerOptions
+from tests.integration.fixture_functions import write_artifacts
+
+ROLE_POLICY = json.dumps({"Version": "2012-10-17", "Statement": [
+    {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]})
+
+
+class Stack:
+    """Resources in a freshly reset emulator, created through the same APIs Terraform uses."""
+
+    def __init__(self, moto: MotoServer, tmp: Path) -> None:
+        moto.reset()
+        self.env = moto.env()
+        self.tmp = tmp
+        self.manifest = write_artifacts(tmp)
+        self.dist = tmp / "dist"
+        session = boto3.session.Session(region_name=self.env["AWS_REGION"], aws_access_key_id="testing",
+                                        aws_secret_access_key="testing")
+        self.client = lambda service: session.client(service, endpoint_url=self.env["AWS_ENDPOINT_URL"])
+        self.kinesis, self.sqs, self.lam = self.client("kinesis"), self.client("sqs"), self.client("lambda")
+        self.role = self.client("iam").create_role(RoleName="fn", AssumeRolePolicyDocument=ROLE_POLICY)["Role"]["Arn"]
+        self.out_file = tmp / "out.jsonl"
+        self.init_log = tmp / "init.log"
+
+    def queue(self, name: str) -> tuple[str, str]:
+        url = self.sqs.create_queue(QueueName=name)["QueueUrl"]
+        return url, self.sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+
+    def function(self, name: str, artifact: str, timeout: int = 10, env: dict[str, str] | None = None, layers=()) -> str:
+        variables = {"OUT_FILE": str(self.out_file), "INIT_LOG": str(self.init_log), **(env or {})}
+        return self.lam.create_function(
+            FunctionName=name, Runtime="python3.12", Role=self.role, Handler="app.handler", Timeout=timeout,
+            Code={"ZipFile": (self.dist / f"{artifact}.zip").read_bytes()}, Environment={"Variables": variables},
+            Layers=list(layers))["FunctionArn"]
+
+    def stream(self, name: str, shards: int) -> str:
+        self.kinesis.create_stream(StreamName=name, ShardCount=shards)
+        return self.kinesis.describe_stream(StreamName=name)["StreamDescription"]["StreamARN"]
+
+    def put(self, stream: str, bodies: list[dict]) -> None:
+        for start in range(0, len(bodies), 500):
+            self.kinesis.put_records(StreamName=stream, Records=[
+                {"Data": json.dumps(b).encode(), "PartitionKey": b["key"]} for b in bodies[start:start + 500]])
+
+    def runner(self, **options) -> MappingRunner:
+        return MappingRunner(self.env, self.manifest, self.tmp / "state",
+                             RunnerOptions(poll_interval_s=0.05, backoff_base_s=0.02, **options))
+
+    def delivered(self) -> list[dict]:
+        if not self.out_file.exists():
+            return []
+        return [json.loads(line) for line in self.out_file.read_text().splitlines()]
+
+    def drain(self, url: str) -> list[dict]:
+        messages = []
+        while batch := self.sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=0).get("Messages"):
+            messages += [json.loads(m["Body"]) for m in batch]
+            for m in batch:
+                self.sqs.delete_message(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"])
+        return messages
+
+
+@pytest.fixture
+def stack(own_moto: MotoServer, tmp_path: Path) -> Stack:
+    return Stack(own_moto, tmp_path)
+
+
+def bodies(n: int, keys: int, special: dict[int, str] | None = None) -> list[dict]:
+    special = special or {}
+    return [{"id": i, "key": f"user-{i % keys}", "mode": special.get(i, "ok")} for i in range(n)]
+
+
+def test_every_record_once_in_order_per_key_with_parallel_lanes_and_warm_workers(stack: Stack) -> None:
+    arn = stack.stream("clicks", shards=2)
+    stack.function("sink", "sink")
+    stack.lam.create_event_source_mapping(EventSourceArn=arn, FunctionName="sink", StartingPosition="TRIM_HORIZON",
+                                          BatchSize=25, ParallelizationFactor=3)
+    sent = bodies(600, keys=12)
+    stack.put("clicks", sent)
+    with stack.runner(max_workers_per_function=3) as runner:
+        assert runner.wait_idle(60), "runner did not finish"
+        assert runner.all_errors() == []
+        invocations = runner.registry.get("sink").invocations
+    got = stack.delivered()
+    assert sorted(r["id"] for r in got) == list(range(600))
+    by_key = defaultdict(list)
+    for r in got:
+        by_key[r["key"]].append(r["id"])
+    assert all(ids == sorted(ids) for ids in by_key.values())
+    assert invocations >= 600 // 25
+    init_pids = stack.init_log.read_text().split()
+    assert 1 <= len(init_pids) <= 3, "module init must run once per warm worker, not per invocation"
+    assert {r["pid"] for r in got} <= {int(p) for p in init_pids}
+
+
+def test_poison_record_is_retried_then_reported_to_on_failure_queue_in_aws_shape(stack: Stack) -> None:
+    arn = stack.stream("clicks", shards=1)
+    url, queue_arn = stack.queue("on-failure")
+    fn_arn = stack.function("sink", "sink")
+    stack.lam.create_event_source_mapping(
+        EventSourceArn=arn, FunctionName="sink", StartingPosition="TRIM_HORIZON", BatchSize=10,
+        FunctionResponseTypes=["ReportBatchItemFailures"], MaximumRetryAttempts=2,
+        DestinationConfig={"OnFailure": {"Destination": queue_arn}})
+    stack.put("clicks", bodies(20, keys=1, special={4: "poison"}))
+    with stack.runner() as runner:
+        assert runner.wait_idle(60)
+        outcome = runner.pollers[0].stats.outcome
+    got = sorted(r["id"] for r in stack.delivered())
+    assert got == [0, 1, 2, 3, *range(10, 20)]
+    assert outcome.retries == 2 and outcome.discarded == 6
+    [message] = stack.drain(url)
+    seqs = {r["SequenceNumber"]: json.loads(r["Data"])["id"] for r in stack.kinesis.get_records(
+        ShardIterator=stack.kinesis.get_shard_iterator(StreamName="clicks", ShardId="shardId-000000000000",
+                                                       ShardIteratorType="TRIM_HORIZON")["ShardIterator"])["Records"]}
+    info = message["KinesisBatchInfo"]
+    assert message["requestContext"]["condition"] == "RetryAttemptsExhausted"
+    assert message["requestContext"]["functionArn"] == fn_arn
+    assert message["requestContext"]["approximateInvokeCount"] == 3
+    assert message["version"] == "1.0" and "functionError" not in message["responseContext"]
+    assert (seqs[info["startSequenceNumber"]], seqs[info["endSequenceNumber"]], info["batchSize"]) == (4, 9, 6)
+    assert info["shardId"] == "shardId-000000000000" and info["streamArn"] == arn
+    assert info["approximateArrivalOfFirstRecord"].endswith("Z")
+
+
+def test_bisect_isolates_a_crashing_record_and_transient_errors_are_retried(stack: Stack) -> None:
+    arn = stack.stream("clicks", shards=1)
+    url, queue_arn = stack.queue("on-failure")
+    budget = stack.tmp / "budget"
+    budget.write_text("3")
+    stack.function("sink", "sink", env={"FAIL_BUDGET": str(budget)})
+    stack.lam.create_event_source_mapping(
+        EventSourceArn=arn, FunctionName="sink", StartingPosition="TRIM_HORIZON", BatchSize=16,
+        BisectBatchOnFunctionError=True, MaximumRetryAttempts=1,
+        DestinationConfig={"OnFailure": {"Destination": queue_arn}})
+    stack.put("clicks", bodies(16, keys=2, special={9: "crash"}))
+    with stack.runner() as runner:
+        assert runner.wait_idle(60)
+    assert budget.read_text() == "0"
+    assert sorted(r["id"] for r in stack.delivered()) == [i for i in range(16) if i != 9]
+    [message] = stack.drain(url)
+    assert message["KinesisBatchInfo"]["batchSize"] == 1
+    assert message["responseContext"]["functionError"] == "Unhandled"
+
+
+def test_timeout_kills_the_worker_and_counts_as_a_failed_attempt(stack: Stack) -> None:
+    arn = stack.stream("clicks", shards=1)
+    url, queue_arn = stack.queue("on-failure")
+    stack.function("sink", "sink", timeout=1)
+    stack.lam.create_event_source_mapping(
+        EventSourceArn=arn, FunctionName="sink", StartingPosition="TRIM_HORIZON", BatchSize=1,
+        MaximumRetryAttempts=0, DestinationConfig={"OnFailure": {"Destination": queue_arn}})
+    stack.put("clicks", bodies(3, keys=1, special={1: "sleep"}))
+    started = time.monotonic()
+    with stack.runner() as runner:
+        assert runner.wait_idle(30)
+        invoker = runner.registry.get("sink")
+    assert time.monotonic() - started < 10
+    assert sorted(r["id"] for r in stack.delivered()) == [0, 2]
+    assert invoker.cold_starts == 2, "the timed-out environment must be replaced"
+    [message] = stack.drain(url)
+    assert message["requestContext"]["condition"] == "RetryAttemptsExhausted"
+
+
+def test_sns_destination_invokes_subscriber_asynchronously_with_layers_runtime_boto3_and_destinations(stack: Stack) -> None:
+    arn = stack.stream("clicks", shards=1)
+    sns = stack.client("sns")
+    topic = sns.create_topic(Name="failures")["TopicArn"]
+    seen_url, _ = stack.queue("seen")
+    _, sns_copy_arn = stack.queue("sns-copy")
+    async_failed_url, async_failed_arn = stack.queue("async-failed")
+    layer = stack.lam.publish_layer_version(LayerName="helpers", Content={"ZipFile": (stack.dist / "helpers.zip").read_bytes()})
+    handler_arn = stack.function("handler", "layer_user", env={"QUEUE_URL": seen_url, "ALWAYS_FAIL": "1"},
+                                 layers=[layer["LayerVersionArn"]])
+    stack.lam.put_function_event_invoke_config(FunctionName="handler", MaximumRetryAttempts=1,
+                                               DestinationConfig={"OnFailure": {"Destination": async_failed_arn}})
+    sns.subscribe(TopicArn=topic, Protocol="lambda", Endpoint=handler_arn)
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=sns_copy_arn)
+    stack.function("sink", "sink")
+    stack.lam.create_event_source_mapping(
+        EventSourceArn=arn, FunctionName="sink", StartingPosition="TRIM_HORIZON", BatchSize=5,
+        FunctionResponseTypes=["ReportBatchItemFailures"], MaximumRetryAttempts=0,
+        DestinationConfig={"OnFailure": {"Destination": topic}})
+    stack.put("clicks", bodies(5, keys=1, special={2: "poison"}))
+    with stack.runner() as runner:
+        assert runner.wait_idle(60)
+        assert runner.all_errors() == []
+        stats = runner.sns.stats
+    seen = stack.drain(seen_url)
+    assert len(seen) == 2, "one invocation plus MaximumRetryAttempts=1 retry"
+    assert all(s["shout"] == "HI!" and s["records"] == 1 and s["function"] == "handler" for s in seen)
+    assert all("/.local-stack/" in s["boto3"] or "/state/runtime/" in s["boto3"] for s in seen), seen[0]["boto3"]
+    [record] = stack.drain(async_failed_url)
+    assert record["requestContext"]["condition"] == "RetriesExhausted"
+    assert record["requestContext"]["approximateInvokeCount"] == 2
+    on_failure = json.loads(record["requestPayload"]["Records"][0]["Sns"]["Message"])
+    assert on_failure["KinesisBatchInfo"]["batchSize"] == 3
+    assert record["responsePayload"]["errorMessage"] == "asked to fail"
+    assert (stats.invocations, stats.failed, stats.destination_messages) == (2, 1, 1)
+
+
+def test_code_that_differs_from_the_manifest_is_refused(stack: Stack) -> None:
+    arn = stack.stream("clicks", shards=1)
+    stack.function("sink", "sink")
+    stack.lam.create_event_source_mapping(EventSourceArn=arn, FunctionName="sink", StartingPosition="LATEST")
+    (stack.dist / "sink.zip").write_bytes(b"rebuilt since deploy")
+    with pytest.raises(ArtifactError, match="no longer matches the deployed function sink; run `make build`"):
+        stack.runner().start()
