@@ -1,0 +1,232 @@
+mock_provider "aws" {}
+
+variables {
+  function_name              = "processor"
+  stream_arn                 = "arn:aws:kinesis:eu-west-1:111122223333:stream/clicks"
+  on_failure_destination_arn = "arn:aws:sns:eu-west-1:111122223333:clicks-failed"
+}
+
+run "secure_defaults" {
+  command = plan
+
+  assert {
+    condition     = aws_lambda_event_source_mapping.this.bisect_batch_on_function_error == true
+    error_message = "bisect on function error must be on by default"
+  }
+  assert {
+    condition     = aws_lambda_event_source_mapping.this.function_response_types == toset(["ReportBatchItemFailures"])
+    error_message = "partial batch responses must be on by default"
+  }
+  assert {
+    condition     = aws_lambda_event_source_mapping.this.destination_config[0].on_failure[0].destination_arn == "arn:aws:sns:eu-west-1:111122223333:clicks-failed"
+    error_message = "failed batches must go to the given destination"
+  }
+  assert {
+    condition     = aws_lambda_event_source_mapping.this.maximum_retry_attempts == 10 && aws_lambda_event_source_mapping.this.starting_position == "TRIM_HORIZON"
+    error_message = "retries must be finite and reading must start at the oldest record by default"
+  }
+  assert {
+    condition     = aws_lambda_event_source_mapping.this.event_source_arn == "arn:aws:kinesis:eu-west-1:111122223333:stream/clicks"
+    error_message = "without a consumer the mapping reads the stream"
+  }
+  assert {
+    condition     = output.iam_statements[0].resources == ["arn:aws:kinesis:eu-west-1:111122223333:stream/clicks"] && contains(output.iam_statements[0].actions, "kinesis:GetRecords")
+    error_message = "the read statement must be scoped to the stream ARN"
+  }
+  assert {
+    condition     = output.iam_statements[1].actions == ["sns:Publish"] && output.iam_statements[1].resources == ["arn:aws:sns:eu-west-1:111122223333:clicks-failed"]
+    error_message = "an SNS destination needs sns:Publish on that topic only"
+  }
+  assert {
+    condition     = length(output.iam_statements) == 2
+    error_message = "no statements beyond reading the stream and writing the destination"
+  }
+}
+
+run "consumer_keys_and_tuning" {
+  command = plan
+
+  variables {
+    consumer_arn                       = "arn:aws:kinesis:eu-west-1:111122223333:stream/clicks/consumer/processor:1700000000"
+    stream_kms_key_arn                 = "arn:aws:kms:eu-west-1:111122223333:key/stream"
+    on_failure_destination_arn         = "arn:aws:sqs:eu-west-1:111122223333:clicks-failed"
+    destination_kms_key_arn            = "arn:aws:kms:eu-west-1:111122223333:key/queue"
+    batch_size                         = 10000
+    maximum_batching_window_in_seconds = 300
+    parallelization_factor             = 10
+    tumbling_window_in_seconds         = 900
+    filter_patterns                    = ["{\"data\": {\"type\": [\"click\"]}}"]
+  }
+
+  assert {
+    condition     = aws_lambda_event_source_mapping.this.event_source_arn == "arn:aws:kinesis:eu-west-1:111122223333:stream/clicks/consumer/processor:1700000000"
+    error_message = "with a consumer the mapping reads through it"
+  }
+  assert {
+    condition     = aws_lambda_event_source_mapping.this.parallelization_factor == 10 && aws_lambda_event_source_mapping.this.batch_size == 10000 && aws_lambda_event_source_mapping.this.tumbling_window_in_seconds == 900
+    error_message = "tuning values must be passed through"
+  }
+  assert {
+    condition     = one([for s in output.iam_statements : s.resources if s.sid == "ReadThroughFanOutConsumer"]) == ["arn:aws:kinesis:eu-west-1:111122223333:stream/clicks/consumer/processor:1700000000"]
+    error_message = "fan-out reads must be granted on the consumer"
+  }
+  assert {
+    condition     = one([for s in output.iam_statements : s.resources if s.sid == "DecryptStream"]) == ["arn:aws:kms:eu-west-1:111122223333:key/stream"] && one([for s in output.iam_statements : s.actions if s.sid == "SendFailedBatchesToQueue"]) == ["sqs:SendMessage"]
+    error_message = "stream key decrypt and queue send must be granted on exactly those ARNs"
+  }
+  assert {
+    condition     = length(aws_lambda_event_source_mapping.this.filter_criteria[0].filter) == 1
+    error_message = "filter patterns must be applied"
+  }
+}
+
+run "s3_destination_grants_put_on_objects" {
+  command = plan
+  variables {
+    on_failure_destination_arn = "arn:aws:s3:::clicks-failures"
+  }
+  assert {
+    condition     = one([for s in output.iam_statements : s.resources if s.sid == "WriteFailedBatchesToBucket"]) == ["arn:aws:s3:::clicks-failures/*"]
+    error_message = "an S3 destination needs s3:PutObject on the bucket's objects"
+  }
+}
+
+run "explicit_opt_out_of_destination" {
+  command = plan
+  variables {
+    on_failure_destination_arn      = null
+    allow_no_on_failure_destination = true
+  }
+  assert {
+    condition     = length(aws_lambda_event_source_mapping.this.destination_config) == 0
+    error_message = "an explicit opt-out plans no destination"
+  }
+}
+
+run "missing_destination_is_rejected" {
+  command = plan
+  variables {
+    on_failure_destination_arn = null
+  }
+  expect_failures = [var.on_failure_destination_arn]
+}
+
+run "lambda_destination_is_rejected" {
+  command = plan
+  variables {
+    on_failure_destination_arn = "arn:aws:lambda:eu-west-1:111122223333:function:handler"
+  }
+  expect_failures = [var.on_failure_destination_arn]
+}
+
+run "batch_size_0_is_rejected" {
+  command = plan
+  variables {
+    batch_size = 0
+  }
+  expect_failures = [var.batch_size]
+}
+
+run "batch_size_10001_is_rejected" {
+  command = plan
+  variables {
+    batch_size = 10001
+  }
+  expect_failures = [var.batch_size]
+}
+
+run "parallelization_0_is_rejected" {
+  command = plan
+  variables {
+    parallelization_factor = 0
+  }
+  expect_failures = [var.parallelization_factor]
+}
+
+run "parallelization_11_is_rejected" {
+  command = plan
+  variables {
+    parallelization_factor = 11
+  }
+  expect_failures = [var.parallelization_factor]
+}
+
+run "batching_window_301_is_rejected" {
+  command = plan
+  variables {
+    maximum_batching_window_in_seconds = 301
+  }
+  expect_failures = [var.maximum_batching_window_in_seconds]
+}
+
+run "retry_attempts_minus_2_is_rejected" {
+  command = plan
+  variables {
+    maximum_retry_attempts = -2
+  }
+  expect_failures = [var.maximum_retry_attempts]
+}
+
+run "retry_attempts_10001_is_rejected" {
+  command = plan
+  variables {
+    maximum_retry_attempts = 10001
+  }
+  expect_failures = [var.maximum_retry_attempts]
+}
+
+run "record_age_59_is_rejected" {
+  command = plan
+  variables {
+    maximum_record_age_in_seconds = 59
+  }
+  expect_failures = [var.maximum_record_age_in_seconds]
+}
+
+run "record_age_604801_is_rejected" {
+  command = plan
+  variables {
+    maximum_record_age_in_seconds = 604801
+  }
+  expect_failures = [var.maximum_record_age_in_seconds]
+}
+
+run "tumbling_window_901_is_rejected" {
+  command = plan
+  variables {
+    tumbling_window_in_seconds = 901
+  }
+  expect_failures = [var.tumbling_window_in_seconds]
+}
+
+run "at_timestamp_without_timestamp_is_rejected" {
+  command = plan
+  variables {
+    starting_position = "AT_TIMESTAMP"
+  }
+  expect_failures = [var.starting_position_timestamp]
+}
+
+run "unknown_starting_position_is_rejected" {
+  command = plan
+  variables {
+    starting_position = "EARLIEST"
+  }
+  expect_failures = [var.starting_position]
+}
+
+run "invalid_filter_pattern_is_rejected" {
+  command = plan
+  variables {
+    filter_patterns = ["{not json"]
+  }
+  expect_failures = [var.filter_patterns]
+}
+
+run "non_stream_arn_is_rejected" {
+  command = plan
+  variables {
+    stream_arn = "arn:aws:sqs:eu-west-1:111122223333:clicks"
+  }
+  expect_failures = [var.stream_arn]
+}
