@@ -55,7 +55,9 @@ def _pip_error(stderr: str, missing: list[Pin], target: Target, display: str) ->
             "(unknown package or version, or source-only); pin a version that has a manylinux wheel and run `make lock`"
         )
     if "DO NOT MATCH THE HASHES" in stderr:
-        return BuildError(f"{display}: a downloaded wheel does not match the lock's hashes; run `make lock`")
+        bad = re.search(r"^\s+([A-Za-z0-9._-]+==\S+) from ", stderr, re.MULTILINE)
+        what = bad.group(1) if bad else "a downloaded wheel"
+        return BuildError(f"{display}: {what} does not match the lock's hashes; run `make lock`")
     lines = [ln.strip() for ln in stderr.splitlines() if ln.strip().startswith("ERROR")]
     reason = lines[-1] if lines else "pip download failed"
     return BuildError(f"{display}: {reason}")
