@@ -1,0 +1,110 @@
+mock_provider "aws" {}
+
+variables {
+  function_name              = "handler"
+  on_success_destination_arn = "arn:aws:sqs:eu-west-1:111122223333:handler-succeeded"
+  on_failure_destination_arn = "arn:aws:sqs:eu-west-1:111122223333:handler-failed"
+}
+
+run "both_outcomes_go_to_their_queues" {
+  command = plan
+
+  assert {
+    condition     = aws_lambda_function_event_invoke_config.this.destination_config[0].on_success[0].destination == "arn:aws:sqs:eu-west-1:111122223333:handler-succeeded"
+    error_message = "successes must go to the on-success queue"
+  }
+  assert {
+    condition     = aws_lambda_function_event_invoke_config.this.destination_config[0].on_failure[0].destination == "arn:aws:sqs:eu-west-1:111122223333:handler-failed"
+    error_message = "failures must go to the on-failure queue"
+  }
+  assert {
+    condition     = aws_lambda_function_event_invoke_config.this.maximum_retry_attempts == 2 && aws_lambda_function_event_invoke_config.this.maximum_event_age_in_seconds == 21600
+    error_message = "defaults: 2 retries, 6 hours of event age"
+  }
+  assert {
+    condition = output.iam_statements == [
+      { sid = "DeliverOnFailure", actions = ["sqs:SendMessage"], resources = ["arn:aws:sqs:eu-west-1:111122223333:handler-failed"], conditions = [] },
+      { sid = "DeliverOnSuccess", actions = ["sqs:SendMessage"], resources = ["arn:aws:sqs:eu-west-1:111122223333:handler-succeeded"], conditions = [] },
+    ]
+    error_message = "the role may only send to the two destination queues"
+  }
+}
+
+run "each_target_type_gets_its_action" {
+  command = plan
+
+  variables {
+    on_success_destination_arn = "arn:aws:events:eu-west-1:111122223333:event-bus/outcomes"
+    on_failure_destination_arn = "arn:aws:lambda:eu-west-1:111122223333:function:fallback"
+    destination_kms_key_arns   = ["arn:aws:kms:eu-west-1:111122223333:key/abc"]
+  }
+
+  assert {
+    condition     = one([for s in output.iam_statements : s.actions if s.sid == "DeliverOnSuccess"]) == ["events:PutEvents"] && one([for s in output.iam_statements : s.actions if s.sid == "DeliverOnFailure"]) == ["lambda:InvokeFunction"]
+    error_message = "EventBridge needs events:PutEvents and Lambda needs lambda:InvokeFunction"
+  }
+  assert {
+    condition     = one([for s in output.iam_statements : s.resources if s.sid == "EncryptDestinationMessages"]) == tolist(["arn:aws:kms:eu-west-1:111122223333:key/abc"])
+    error_message = "destination keys must be granted on exactly those ARNs"
+  }
+}
+
+run "sns_failure_only" {
+  command = plan
+  variables {
+    on_success_destination_arn = null
+    on_failure_destination_arn = "arn:aws:sns:eu-west-1:111122223333:handler-failed"
+  }
+  assert {
+    condition     = length(aws_lambda_function_event_invoke_config.this.destination_config[0].on_success) == 0 && output.iam_statements[0].actions == ["sns:Publish"]
+    error_message = "an SNS failure destination alone needs only sns:Publish"
+  }
+}
+
+run "missing_failure_destination_is_rejected" {
+  command = plan
+  variables {
+    on_failure_destination_arn = null
+  }
+  expect_failures = [var.on_failure_destination_arn]
+}
+
+run "s3_destination_is_rejected" {
+  command = plan
+  variables {
+    on_failure_destination_arn = "arn:aws:s3:::bucket"
+  }
+  expect_failures = [var.on_failure_destination_arn]
+}
+
+run "retries_3_are_rejected" {
+  command = plan
+  variables {
+    maximum_retry_attempts = 3
+  }
+  expect_failures = [var.maximum_retry_attempts]
+}
+
+run "retries_minus_1_are_rejected" {
+  command = plan
+  variables {
+    maximum_retry_attempts = -1
+  }
+  expect_failures = [var.maximum_retry_attempts]
+}
+
+run "event_age_59_is_rejected" {
+  command = plan
+  variables {
+    maximum_event_age_in_seconds = 59
+  }
+  expect_failures = [var.maximum_event_age_in_seconds]
+}
+
+run "event_age_21601_is_rejected" {
+  command = plan
+  variables {
+    maximum_event_age_in_seconds = 21601
+  }
+  expect_failures = [var.maximum_event_age_in_seconds]
+}
