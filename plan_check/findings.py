@@ -23,6 +23,11 @@ class Finding:
     rule: Rule
     address: str
     problem: str
+    fix: str = ""
+
+    @property
+    def how_to_fix(self) -> str:
+        return self.fix or self.rule.fix
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 MODULE_STEP = re.compile(r'module\.([\w-]+)(?:\[(?:"(?:[^"\\]|\\.)*"|\d+)\])?')
+RESOURCE_REF = re.compile(r'^(?P<data>data\.)?(?P<type>[\w-]+)\.(?P<name>[\w-]+)(?P<index>\[(?:"(?:[^"\\]|\\.)*"|\d+)\])?')
 IDENTITY_ATTRS = ("id", "arn", "name", "bucket", "url")
 DELETE_ONLY = ("delete",)
 
@@ -144,8 +145,12 @@ class Plan:
     def _resolve_expression(self, scope: str, expression: Any, depth: int) -> Iterator[Resource]:
         if depth > 20:
             return
-        for ref in _references(expression):
-            yield from self._resolve_reference(scope, ref, depth + 1)
+        refs = list(dict.fromkeys(_references(expression)))
+        # Terraform lists `x.y["k"].arn`, `x.y["k"]` and `x.y`: the bare form must not widen to every instance.
+        indexed = {ref.split("[", 1)[0] for ref in refs if "[" in ref}
+        for ref in refs:
+            if ref not in indexed:
+                yield from self._resolve_reference(scope, ref, depth + 1)
 
     def _resolve_reference(self, scope: str, ref: str, depth: int) -> Iterator[Resource]:
         parts = ref.split(".")
@@ -160,17 +165,19 @@ class Plan:
             child = self.module_config(config_path(scope)).get("module_calls", {}).get(name, {}).get("module", {})
             output = child.get("outputs", {}).get(parts[2], {}).get("expression")
             prefix = f"{scope}.module.{name}" if scope else f"module.{name}"
-            instances = {_module_instance(r.module, prefix) for r in self.resources} - {None}
-            for instance in sorted(i for i in instances if i):
+            instances = {i for r in self.resources if (i := _module_instance(r.module, prefix))}
+            for instance in sorted(instances):
                 yield from self._resolve_expression(instance, output, depth)
-        elif head == "data" and len(parts) > 2:
-            yield from self._instances(scope, "data", parts[1], _strip_index(parts[2]))
-        elif head not in ("var", "module", "local", "each", "count", "path", "self", "terraform") and len(parts) > 1:
-            yield from self._instances(scope, "managed", head, _strip_index(parts[1]))
+        elif head not in ("var", "module", "local", "each", "count", "path", "self", "terraform") and (
+            match := RESOURCE_REF.match(ref)
+        ):
+            mode = "data" if match.group("data") else "managed"
+            yield from self._instances(scope, mode, match.group("type"), match.group("name"), match.group("index"))
 
-    def _instances(self, scope: str, mode: str, rtype: str, name: str) -> Iterator[Resource]:
+    def _instances(self, scope: str, mode: str, rtype: str, name: str, index: str | None) -> Iterator[Resource]:
         for r in self.resources:
-            if r.module == scope and r.mode == mode and r.type == rtype and r.name == name and not r.deleted:
+            same = r.module == scope and r.mode == mode and r.type == rtype and r.name == name
+            if same and not r.deleted and (index is None or r.address.endswith(f"{rtype}.{name}{index}")):
                 yield r
 
 
@@ -205,7 +212,7 @@ def _resource(change: dict[str, Any]) -> Resource:
         actions=tuple(body.get("actions", ())),
         after=body.get("after") or {},
         after_unknown=body.get("after_unknown") or {},
-        replace_paths=tuple(change.get("replace_paths", ())),
+        replace_paths=tuple(body.get("replace_paths") or ()),
     )
 
 

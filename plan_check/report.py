@@ -9,7 +9,7 @@ from xml.etree import ElementTree
 from plan_check.findings import Finding, Rule
 
 COLUMNS = ("RULE", "ADDRESS", "PROBLEM", "FIX")
-WIDTHS = (22, 48, 60, 60)
+WIDTHS = (30, 200, 56, 56)
 
 
 def _summary(violations: list[Finding], allowed: list[Finding], checked: int) -> str:
@@ -21,7 +21,7 @@ def _summary(violations: list[Finding], allowed: list[Finding], checked: int) ->
 
 
 def _cells(finding: Finding, allowed: bool) -> tuple[str, ...]:
-    return (finding.rule.id + (" (allowed)" if allowed else ""), finding.address, finding.problem, finding.rule.fix)
+    return (finding.rule.id + (" (allowed)" if allowed else ""), finding.address, finding.problem, finding.how_to_fix)
 
 
 def table(violations: list[Finding], allowed: list[Finding], checked: int) -> str:
@@ -53,7 +53,7 @@ def markdown(violations: list[Finding], allowed: list[Finding], checked: int) ->
 
 def as_json(violations: list[Finding], allowed: list[Finding], checked: int, rules: tuple[Rule, ...]) -> str:
     def item(f: Finding) -> dict[str, str]:
-        return {"rule": f.rule.id, "address": f.address, "problem": f.problem, "fix": f.rule.fix}
+        return {"rule": f.rule.id, "address": f.address, "problem": f.problem, "fix": f.how_to_fix}
 
     return json.dumps({
         "ok": not violations,
@@ -73,7 +73,7 @@ def junit(violations: list[Finding], allowed: list[Finding], rules: tuple[Rule, 
         failed = [f for f in violations if f.rule.id == rule.id]
         if failed:
             failure = ElementTree.SubElement(case, "failure", message=f"{len(failed)} violation(s): {rule.explanation}")
-            failure.text = "\n".join(f"{f.address}: {f.problem} -> {rule.fix}" for f in failed)
+            failure.text = "\n".join(f"{f.address}: {f.problem} -> {f.how_to_fix}" for f in failed)
         skipped = [f for f in allowed if f.rule.id == rule.id]
         if skipped and not failed:
             out = ElementTree.SubElement(case, "system-out")

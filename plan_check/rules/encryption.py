@@ -10,10 +10,17 @@ from plan_check.plan_model import Plan, Resource
 ENCRYPTION = Rule(
     "encryption-at-rest",
     "Streams, queues, topics, buckets and log groups are encrypted at rest",
-    "kinesis: encryption_type=KMS; sqs: sqs_managed_sse_enabled or kms_master_key_id; sns/logs: kms key; "
-    "s3: aws_s3_bucket_server_side_encryption_configuration",
+    "enable server-side encryption with a KMS key (or SSE-SQS for queues)",
 )
 RULES = (ENCRYPTION,)
+FIXES = {
+    "aws_kinesis_stream": ('stream is not KMS-encrypted', 'set encryption_type = "KMS" and kms_key_id'),
+    "aws_sqs_queue": ("queue has neither SSE-SQS nor a KMS key", "set sqs_managed_sse_enabled = true or kms_master_key_id"),
+    "aws_sns_topic": ("topic has no kms_master_key_id", "set kms_master_key_id (a CMK, or alias/aws/sns)"),
+    "aws_cloudwatch_log_group": ("log group has no kms_key_id", "set kms_key_id to a KMS key that allows logs.amazonaws.com"),
+    "aws_s3_bucket": ("bucket has no server-side encryption configuration",
+                      "add aws_s3_bucket_server_side_encryption_configuration for the bucket"),
+}
 
 
 def _set(plan: Plan, resource: Resource, attr: str) -> bool:
@@ -21,7 +28,8 @@ def _set(plan: Plan, resource: Resource, attr: str) -> bool:
 
 
 def _bucket_encrypted(plan: Plan, bucket: Resource) -> bool:
-    if bucket.is_set("server_side_encryption_configuration", 0, "rule"):
+    """The provider computes the legacy inline block, so only a known value or a separate resource counts."""
+    if bucket.value("server_side_encryption_configuration", 0, "rule"):
         return True
     return any(
         bucket.address in {r.address for r in plan.linked(config, "bucket")}
@@ -29,21 +37,20 @@ def _bucket_encrypted(plan: Plan, bucket: Resource) -> bool:
     )
 
 
-def _problem(plan: Plan, r: Resource) -> str | None:
-    if r.type == "aws_kinesis_stream" and r.value("encryption_type") != "KMS":
-        return "stream is not KMS-encrypted"
-    if r.type == "aws_sqs_queue" and not (r.value("sqs_managed_sse_enabled") is True or _set(plan, r, "kms_master_key_id")):
-        return "queue has neither SSE-SQS nor a KMS key"
-    if r.type == "aws_sns_topic" and not _set(plan, r, "kms_master_key_id"):
-        return "topic has no kms_master_key_id"
-    if r.type == "aws_cloudwatch_log_group" and not _set(plan, r, "kms_key_id"):
-        return "log group has no kms_key_id"
-    if r.type == "aws_s3_bucket" and not _bucket_encrypted(plan, r):
-        return "bucket has no server-side encryption configuration"
-    return None
+def _encrypted(plan: Plan, r: Resource) -> bool:
+    if r.type == "aws_kinesis_stream":
+        return r.value("encryption_type") == "KMS"
+    if r.type == "aws_sqs_queue":
+        return r.value("sqs_managed_sse_enabled") is True or _set(plan, r, "kms_master_key_id")
+    if r.type == "aws_sns_topic":
+        return _set(plan, r, "kms_master_key_id")
+    if r.type == "aws_cloudwatch_log_group":
+        return _set(plan, r, "kms_key_id")
+    return _bucket_encrypted(plan, r)
 
 
 def check(ctx: Context) -> Iterator[Finding]:
-    for resource in ctx.plan.live("aws_kinesis_stream", "aws_sqs_queue", "aws_sns_topic", "aws_cloudwatch_log_group", "aws_s3_bucket"):
-        if problem := _problem(ctx.plan, resource):
-            yield Finding(ENCRYPTION, resource.address, problem)
+    for resource in ctx.plan.live(*FIXES):
+        if not _encrypted(ctx.plan, resource):
+            problem, fix = FIXES[resource.type]
+            yield Finding(ENCRYPTION, resource.address, problem, fix)

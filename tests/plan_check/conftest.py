@@ -1,0 +1,121 @@
+"""Plans of the fixture configurations, made once per session by real terraform against moto server.
+
+Each fixture directory under fixtures/ is copied to a temp dir, given freshly built zips and a
+manifest (a miniature of build.py's output, described by the fixture's artifacts.json), then
+`terraform init`, `plan -out` and `show -json` run for real. Plans are made two at a time in the
+background as soon as the first test asks for one, and cached for the session.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import zipfile
+from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+from local_stack.emulator import MotoServer
+from tooling.terraform_env import terraform_environ
+
+FIXTURES = Path(__file__).parent / "fixtures"
+ZIP_DATE = (1980, 1, 1, 0, 0, 0)
+
+
+def _write_zip(path: Path, kind: str, name: str, padding: int, salt: str = "") -> None:
+    prefix = "python/" if kind == "layer" else ""
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr(zipfile.ZipInfo(f"{prefix}{name}.py", ZIP_DATE), f"# {name}{salt}\ndef handler(event, context):\n    return {{}}\n")
+        archive.writestr(zipfile.ZipInfo(f"{prefix}{name}_data.bin", ZIP_DATE), bytes(padding))
+
+
+def build_artifacts(workdir: Path) -> Path:
+    """Zips and dist/manifest.json (docs/contracts.md §2) for the artifacts the fixture declares."""
+    spec = json.loads((workdir / "artifacts.json").read_text())
+    dist = workdir / "dist"
+    dist.mkdir(exist_ok=True)
+    artifacts = {}
+    for name, item in spec.items():
+        zip_path = dist / f"{name}.zip"
+        _write_zip(zip_path, item["kind"], name, item.get("padding_bytes", 1024))
+        with zipfile.ZipFile(zip_path) as archive:
+            unzipped = sum(info.file_size for info in archive.infolist())
+        artifacts[name] = {
+            "kind": item["kind"],
+            "path": f"dist/{name}.zip",
+            "source_code_hash": base64.b64encode(hashlib.sha256(zip_path.read_bytes()).digest()).decode(),
+            "zipped_bytes": zip_path.stat().st_size,
+            "unzipped_bytes": unzipped,
+            "runtime": "python3.12",
+            "architecture": "x86_64",
+            "handler": f"{name}.handler" if item["kind"] == "function" else None,
+            "layers": item.get("layers", []),
+            "aws_services": item.get("aws_services", []),
+            "upload_via_s3": False,
+        }
+    manifest = dist / "manifest.json"
+    manifest.write_text(json.dumps({"format_version": 1, "artifacts": artifacts}, indent=2))
+    for name, item in spec.items():
+        if item.get("rebuilt_after_manifest"):
+            _write_zip(dist / f"{name}.zip", item["kind"], name, item.get("padding_bytes", 1024), salt=" edited")
+    return manifest
+
+
+def terraform(args: list[str], cwd: Path, env: dict[str, str]) -> str:
+    result = subprocess.run(["terraform", *args, "-no-color"], cwd=cwd, env=env, capture_output=True, text=True, timeout=600)
+    if result.returncode != 0:
+        raise RuntimeError(f"terraform {args[0]} in {cwd.name} failed:\n{result.stderr[-3000:]}")
+    return result.stdout
+
+
+def make_plan(workdir: Path, env: dict[str, str], apply_first: Path | None = None) -> Path:
+    """init (+ apply of a prior version) + plan -out + show -json; returns the plan JSON path."""
+    terraform(["init", "-input=false"], workdir, env)
+    if apply_first is not None:
+        terraform(["apply", "-input=false", "-auto-approve"], workdir, env)
+        shutil.copy(apply_first, workdir / "main.tf")
+    terraform(["plan", "-input=false", "-out", "plan.tfplan"], workdir, env)
+    plan_json = workdir / "plan.json"
+    plan_json.write_text(terraform(["show", "-json", "plan.tfplan"], workdir, env))
+    return plan_json
+
+
+class FixturePlans:
+    """Plans every fixture once, two at a time, in the background."""
+
+    def __init__(self, root: Path, env: dict[str, str]) -> None:
+        self.root = root
+        self.env = env
+        self.pool = ThreadPoolExecutor(max_workers=2)
+        self.futures: dict[str, Future[Path]] = {}
+        for case in sorted(p.name for p in FIXTURES.iterdir() if p.is_dir()):
+            self.futures[case] = self.pool.submit(self._plan, case)
+
+    def _plan(self, case: str) -> Path:
+        workdir = self.root / case
+        versions = FIXTURES / case / "v1"
+        shutil.copytree(versions if versions.is_dir() else FIXTURES / case, workdir)
+        shutil.copy(FIXTURES / case / "artifacts.json", workdir / "artifacts.json")
+        build_artifacts(workdir)
+        return make_plan(workdir, self.env, apply_first=FIXTURES / case / "v2" / "main.tf" if versions.is_dir() else None)
+
+    def plan(self, case: str) -> Path:
+        return self.futures[case].result()
+
+    def manifest(self, case: str) -> Path:
+        self.plan(case)
+        return self.root / case / "dist" / "manifest.json"
+
+
+@pytest.fixture(scope="session")
+def fixture_plans(moto_server: MotoServer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[FixturePlans]:
+    env = terraform_environ({**os.environ, **moto_server.env()})
+    plans = FixturePlans(tmp_path_factory.mktemp("plan_check_fixtures"), env)
+    yield plans
+    plans.pool.shutdown(wait=True, cancel_futures=True)
