@@ -1,0 +1,100 @@
+"""Only artifacts whose inputs changed are rebuilt; unchanged ones keep their zip file untouched."""
+
+from __future__ import annotations
+
+import json
+import os
+import zipfile
+
+from .conftest import Repo
+
+
+def _statuses(repo: Repo, capsys, *args: str) -> dict[str, str]:
+    result = repo.run("--json", "build", *args, capsys=capsys)
+    assert result.code == 0, result.err
+    return {a["name"]: a["status"] for a in result.json["artifacts"]}
+
+
+def _setup(repo: Repo, orjson_lock: str) -> None:
+    repo.function("a", config='handler = "app.handler"\nlayers = ["common"]\n', lock=orjson_lock)
+    repo.function("b")
+    repo.layer("common")
+
+
+def test_noop_rebuilds_nothing(repo: Repo, capsys, orjson_lock) -> None:
+    _setup(repo, orjson_lock)
+    assert set(_statuses(repo, capsys).values()) == {"built"}
+    stats = {p.name: p.stat().st_mtime_ns for p in repo.dist.iterdir()}
+    assert _statuses(repo, capsys) == {"a": "up to date", "b": "up to date", "common": "up to date"}
+    assert {p.name: p.stat().st_mtime_ns for p in repo.dist.iterdir()} == stats
+
+
+def test_touching_mtime_only_rebuilds_nothing(repo: Repo, capsys, orjson_lock) -> None:
+    _setup(repo, orjson_lock)
+    _statuses(repo, capsys)
+    os.utime(repo.root / "functions/b/app.py", (1, 1))
+    assert set(_statuses(repo, capsys).values()) == {"up to date"}
+
+
+def test_source_change_rebuilds_only_its_artifact(repo: Repo, capsys, orjson_lock) -> None:
+    _setup(repo, orjson_lock)
+    _statuses(repo, capsys)
+    before = json.loads((repo.dist / "manifest.json").read_text())["artifacts"]
+    repo.write("functions/a/app.py", "def handler(event, context):\n    return 2\n")
+    assert _statuses(repo, capsys) == {"a": "built", "b": "up to date", "common": "up to date"}
+    after = json.loads((repo.dist / "manifest.json").read_text())["artifacts"]
+    assert after["a"]["source_code_hash"] != before["a"]["source_code_hash"]
+    assert {k: after[k] for k in ("b", "common")} == {k: before[k] for k in ("b", "common")}
+    assert b"return 2" in zipfile.ZipFile(repo.dist / "a.zip").read("app.py")
+
+
+def test_new_file_lock_and_config_changes_rebuild(repo: Repo, capsys, orjson_lock) -> None:
+    _setup(repo, orjson_lock)
+    _statuses(repo, capsys)
+    repo.write("layers/common/common_lib/extra.py", "Y = 2\n")
+    assert _statuses(repo, capsys)["common"] == "built"
+    repo.write("functions/b/function.toml", 'handler = "app.handler"\naws_services = ["sqs"]\n')
+    assert _statuses(repo, capsys)["b"] == "built"
+    manifest = json.loads((repo.dist / "manifest.json").read_text())
+    assert manifest["artifacts"]["b"]["aws_services"] == ["sqs"]
+    repo.write("functions/a/requirements.txt", orjson_lock + "\n# re-locked\n")
+    assert _statuses(repo, capsys)["a"] == "built"
+
+
+def test_architecture_change_rebuilds(repo: Repo, capsys, orjson_lock) -> None:
+    _setup(repo, orjson_lock)
+    _statuses(repo, capsys)
+    repo.write("functions/a/function.toml", 'handler = "app.handler"\narchitecture = "arm64"\n')
+    assert _statuses(repo, capsys)["a"] == "built"
+    names = zipfile.ZipFile(repo.dist / "a.zip").namelist()
+    assert any(n.endswith("aarch64-linux-gnu.so") for n in names)
+    assert json.loads((repo.dist / "manifest.json").read_text())["artifacts"]["a"]["architecture"] == "arm64"
+
+
+def test_deleted_or_replaced_zip_is_rebuilt(repo: Repo, capsys, orjson_lock) -> None:
+    _setup(repo, orjson_lock)
+    _statuses(repo, capsys)
+    good = (repo.dist / "b.zip").read_bytes()
+    (repo.dist / "b.zip").unlink()
+    assert _statuses(repo, capsys)["b"] == "built"
+    (repo.dist / "b.zip").write_bytes(b"tampered")
+    assert _statuses(repo, capsys)["b"] == "built"
+    assert (repo.dist / "b.zip").read_bytes() == good
+
+
+def test_named_build_keeps_other_manifest_entries(repo: Repo, capsys, orjson_lock) -> None:
+    _setup(repo, orjson_lock)
+    _statuses(repo, capsys)
+    repo.write("functions/b/app.py", "def handler(event, context):\n    return 3\n")
+    assert _statuses(repo, capsys, "a") == {"a": "up to date", "common": "up to date"}
+    assert sorted(json.loads((repo.dist / "manifest.json").read_text())["artifacts"]) == ["a", "b", "common"]
+
+
+def test_removed_artifact_leaves_the_manifest(repo: Repo, capsys, orjson_lock) -> None:
+    _setup(repo, orjson_lock)
+    _statuses(repo, capsys)
+    for path in sorted((repo.root / "functions/b").rglob("*"), reverse=True):
+        path.rmdir() if path.is_dir() else path.unlink()
+    (repo.root / "functions/b").rmdir()
+    assert _statuses(repo, capsys) == {"a": "up to date", "common": "up to date"}
+    assert sorted(json.loads((repo.dist / "manifest.json").read_text())["artifacts"]) == ["a", "common"]
