@@ -1,0 +1,84 @@
+"""AWS limits are refused at build time with a table, exit code 3 and dist/ left exactly as it was."""
+
+from __future__ import annotations
+
+import json
+import os
+
+import pytest
+
+from .conftest import Repo
+
+MB = 1 << 20
+
+
+@pytest.fixture
+def good(repo: Repo, capsys) -> Repo:
+    repo.function("f", config='handler = "app.handler"\nlayers = ["common"]\n')
+    repo.layer("common")
+    assert repo.run("build", capsys=capsys).code == 0
+    return repo
+
+
+def _violates(repo: Repo, capsys, *fragments: str, args: tuple[str, ...] = ()) -> str:
+    before = repo.snapshot()
+    result = repo.run("build", *args, capsys=capsys)
+    assert result.code == 3, result.err
+    assert "artifact" in result.err and "limit" in result.err and "measured" in result.err  # the table header
+    for fragment in fragments:
+        assert fragment in result.err
+    assert result.err.strip().splitlines()[-1].startswith("error: ")
+    assert repo.snapshot() == before
+    assert not [p for p in repo.dist.iterdir() if p.name.startswith(".staging")]
+    return result.err
+
+
+def test_zip_over_50_mb_needs_s3(good: Repo, capsys) -> None:
+    (good.root / "functions/f/blob.bin").write_bytes(os.urandom(51 * MB))
+    err = _violates(good, capsys, "50 MB zipped", "--allow-s3-upload", "(own code) 51.0 MB")
+    assert "f " in err
+    result = good.run("--json", "build", "--allow-s3-upload", capsys=capsys)
+    assert result.code == 0, result.err
+    entry = json.loads((good.dist / "manifest.json").read_text())["artifacts"]["f"]
+    assert entry["upload_via_s3"] is True and entry["zipped_bytes"] > 52_428_800
+    assert good.run("check", capsys=capsys).code == 3
+    assert good.run("check", "--allow-s3-upload", capsys=capsys).code == 0
+
+
+def test_function_plus_layers_over_250_mb_unzipped(good: Repo, capsys) -> None:
+    with open(good.root / "functions/f/zeros.bin", "wb") as handle:
+        handle.truncate(130 * MB)
+    with open(good.root / "layers/common/zeros.bin", "wb") as handle:
+        handle.truncate(130 * MB)
+    _violates(good, capsys, "250 MB unzipped incl. layers", "272,630,", "common:(own code) 130.0 MB")
+
+
+def test_more_than_five_layers(good: Repo, capsys) -> None:
+    names = [f"l{i}" for i in range(6)]
+    for name in names:
+        good.layer(name)
+    good.write("functions/f/function.toml", f'handler = "app.handler"\nlayers = {json.dumps(names)}\n')
+    _violates(good, capsys, "at most 5 layers", "6 layers", "l0, l1, l2, l3, l4, l5")
+
+
+def test_package_in_function_and_layer(good: Repo, capsys, orjson_lock) -> None:
+    good.write("functions/f/requirements.in", "orjson\n")
+    good.write("functions/f/requirements.txt", orjson_lock)
+    good.write("layers/common/requirements.in", "orjson\n")
+    good.write("layers/common/requirements.txt", orjson_lock)
+    _violates(good, capsys, "no package both in the function and layer common", "orjson")
+
+
+def test_check_runs_only_the_checks(good: Repo, capsys) -> None:
+    result = good.run("check", capsys=capsys)
+    assert result.code == 0, result.err
+    assert "f" in result.out and "ok" in result.out
+    (good.dist / "f.zip").write_bytes(b"not the zip that was built")
+    result = good.run("check", capsys=capsys)
+    assert result.code == 1 and "dist/f.zip changed since it was built; run `make build`" in result.err
+
+
+def test_check_before_any_build(offline_repo: Repo, capsys) -> None:
+    offline_repo.function("f")
+    result = offline_repo.run("check", capsys=capsys)
+    assert result.code == 1 and "dist/f.zip is not built; run `make build`" in result.err
