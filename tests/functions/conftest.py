@@ -1,0 +1,84 @@
+"""Fixtures for the function and layer tests: import paths as Lambda lays them out, a fresh
+PostgreSQL database per test, and SQS/Kinesis/S3 resources on the shared moto server."""
+
+from __future__ import annotations
+
+import sys
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+SOURCE_DIRS = [ROOT / "functions/stream_processor", ROOT / "functions/failure_handler", ROOT / "layers/common",
+               Path(__file__).resolve().parent]
+for source in SOURCE_DIRS:
+    if str(source) not in sys.path:
+        sys.path.insert(0, str(source))
+
+import psycopg  # noqa: E402
+from pipeline_common import aws_clients  # noqa: E402
+
+from local_stack.emulator import MotoServer  # noqa: E402
+from local_stack.postgres import PostgresServer  # noqa: E402
+
+
+class Database:
+    """A throwaway database on the session's PostgreSQL server."""
+
+    def __init__(self, server: PostgresServer, name: str) -> None:
+        self.server = server
+        self.name = name
+
+    def connect_kwargs(self) -> dict[str, Any]:
+        return {"host": "127.0.0.1", "port": self.server.port, "dbname": self.name, "user": "postgres"}
+
+    def query(self, sql: str, params: tuple = ()) -> list[tuple]:
+        with psycopg.connect(**self.connect_kwargs(), autocommit=True) as conn:
+            cursor = conn.execute(sql, params)
+            return cursor.fetchall() if cursor.description else []
+
+
+@pytest.fixture
+def database(postgres_server: PostgresServer) -> Iterator[Database]:
+    name = f"fn_{uuid.uuid4().hex[:12]}"
+    admin = {"host": "127.0.0.1", "port": postgres_server.port, "dbname": "postgres", "user": "postgres"}
+    with psycopg.connect(**admin, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    yield Database(postgres_server, name)
+    with psycopg.connect(**admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def aws(aws_env: MotoServer) -> Iterator[MotoServer]:
+    """The emulator, with the layer's client cache cleared so clients pick up its endpoint."""
+    aws_clients.forget()
+    yield aws_env
+    aws_clients.forget()
+
+
+@pytest.fixture
+def dlq_url(aws: MotoServer) -> str:
+    return aws_clients.client("sqs").create_queue(QueueName=f"dlq-{uuid.uuid4().hex[:10]}")["QueueUrl"]
+
+
+def drain_queue(queue_url: str) -> list[dict]:
+    """Every message currently in the queue (moto delivers them all within a few polls)."""
+    sqs = aws_clients.client("sqs")
+    messages: list[dict] = []
+    while True:
+        batch = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10, MessageAttributeNames=["All"],
+                                    WaitTimeSeconds=0).get("Messages", [])
+        if not batch:
+            return messages
+        messages += batch
+        sqs.delete_message_batch(QueueUrl=queue_url, Entries=[
+            {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(batch)])
+
+
+@pytest.fixture
+def queue_messages() -> Callable[[str], list[dict]]:
+    return drain_queue
