@@ -80,8 +80,12 @@ def _zip(files: dict[str, str]) -> bytes:
     return buffer.getvalue()
 
 
-def write_artifacts(root: Path) -> Path:
-    """dist/*.zip + dist/manifest.json under root, in the contract's format; returns the manifest path."""
+def write_artifacts(root: Path, rename: dict[str, str] | None = None) -> Path:
+    """dist/*.zip + dist/manifest.json under root, in the contract's format; returns the manifest path.
+
+    `rename` gives artifacts the names a configuration expects (e.g. sink -> stream_processor).
+    """
+    rename = rename or {}
     dist = root / "dist"
     dist.mkdir(parents=True, exist_ok=True)
     zips = {
@@ -90,13 +94,14 @@ def write_artifacts(root: Path) -> Path:
         "helpers": ("layer", _zip({"python/helper.py": LAYER_HELPER})),
     }
     artifacts = {}
-    for name, (kind, data) in zips.items():
+    for original, (kind, data) in zips.items():
+        name = rename.get(original, original)
         path = dist / f"{name}.zip"
         path.write_bytes(data)
         artifacts[name] = {"kind": kind, "path": f"dist/{name}.zip", "source_code_hash": file_hash(path),
                            "zipped_bytes": len(data), "unzipped_bytes": 0, "runtime": "python3.12",
                            "architecture": "x86_64", "handler": "app.handler" if kind == "function" else None,
-                           "layers": ["helpers"] if name == "layer_user" else [], "aws_services": [],
+                           "layers": [rename.get("helpers", "helpers")] if original == "layer_user" else [], "aws_services": [],
                            "upload_via_s3": False}
     manifest = dist / "manifest.json"
     manifest.write_text(json.dumps({"format_version": 1, "artifacts": artifacts}, indent=2))

@@ -1,0 +1,189 @@
+"""Terratest-style: apply every module's example against the emulator, check what it created, plan again, destroy.
+
+Each example gets its own moto server and a staged copy of the modules, and
+all of them apply concurrently: the AWS provider's fixed waiters (stream and
+queue creation, ~10-30 s each) are mostly sleeping, so overlapping them keeps
+the total near the slowest single example.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import boto3
+import pytest
+
+from local_stack.emulator import MotoServer
+from local_stack.terraform_stack import TerraformStack, stage
+from tests.integration.fixture_functions import write_artifacts
+
+REGION = "us-east-1"
+ROLE_POLICY = json.dumps({"Version": "2012-10-17", "Statement": [
+    {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]})
+
+
+@dataclass
+class Applied:
+    name: str
+    moto: MotoServer
+    stack: TerraformStack
+    error: str = ""
+    plan_after_apply: str = ""
+    context: dict = field(default_factory=dict)
+
+    def client(self, service: str):
+        return boto3.client(service, endpoint_url=self.moto.endpoint_url, region_name=REGION,
+                            aws_access_key_id="testing", aws_secret_access_key="testing")
+
+
+def _existing_function(applied: Applied, name: str) -> str:
+    """A function the example expects to exist already (it maps or configures, not creates, it)."""
+    role = applied.client("iam").create_role(RoleName=f"{name}-role", AssumeRolePolicyDocument=ROLE_POLICY)["Role"]["Arn"]
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("app.py", "def handler(event, context):\n    return None\n")
+    return applied.client("lambda").create_function(FunctionName=name, Runtime="python3.12", Role=role,
+                                                    Handler="app.handler", Code={"ZipFile": buffer.getvalue()})["FunctionArn"]
+
+
+def _prepare_event_source(applied: Applied) -> None:
+    _existing_function(applied, "example-stream-processor")
+    kinesis = applied.client("kinesis")
+    kinesis.create_stream(StreamName="example-clicks", ShardCount=1)
+    arn = kinesis.describe_stream(StreamName="example-clicks")["StreamDescription"]["StreamARN"]
+    applied.stack.variables["stream_arn"] = arn
+    applied.context["stream_arn"] = arn
+
+
+def _prepare_destinations(applied: Applied) -> None:
+    _existing_function(applied, "example-failure-handler")
+
+
+EXAMPLES: dict[str, tuple[str, Callable[[Applied], None] | None]] = {
+    "kinesis-stream": ("modules/kinesis-stream/examples/provisioned-with-consumer", None),
+    "kinesis-event-source": ("modules/kinesis-event-source/examples/basic", _prepare_event_source),
+    "lambda-destinations": ("modules/lambda-destinations/examples/basic", _prepare_destinations),
+    "lambda-function": ("modules/lambda-function/examples/basic", None),
+    "lambda-layer": ("modules/lambda-layer/examples/basic", None),
+    "network": ("modules/network/examples/with-nat", None),
+    "vpc-endpoints": ("modules/vpc-endpoints/examples/basic", None),
+}
+
+
+def _apply(name: str, tmp: Path) -> Applied:
+    target, prepare = EXAMPLES[name]
+    moto = MotoServer(region=REGION).start()
+    workdir = stage(target, tmp)
+    write_artifacts(tmp, rename={"sink": "stream_processor", "helpers": "common"})
+    applied = Applied(name, moto, TerraformStack(workdir, moto.env(), {"region": REGION}))
+    try:
+        if prepare:
+            prepare(applied)
+        applied.stack.init()
+        applied.stack.apply()
+        applied.plan_after_apply = applied.stack.plan_changes()
+    except Exception as exc:
+        applied.error = str(exc)
+    return applied
+
+
+@pytest.fixture(scope="module")
+def examples(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Applied]]:
+    with ThreadPoolExecutor(len(EXAMPLES)) as pool:
+        futures = {name: pool.submit(_apply, name, tmp_path_factory.mktemp(name)) for name in EXAMPLES}
+        applied = {name: future.result() for name, future in futures.items()}
+    yield applied
+    with ThreadPoolExecutor(len(EXAMPLES)) as pool:
+        for result in applied.values():
+            if not result.error:
+                pool.submit(result.stack.destroy)
+    for result in applied.values():
+        result.moto.stop()
+
+
+def applied_ok(examples: dict[str, Applied], name: str) -> Applied:
+    applied = examples[name]
+    assert not applied.error, applied.error
+    assert applied.plan_after_apply == "", f"second plan of {name} shows changes:\n{applied.plan_after_apply[-3000:]}"
+    return applied
+
+
+def test_kinesis_stream_example_creates_encrypted_stream_with_consumer(examples: dict[str, Applied]) -> None:
+    applied = applied_ok(examples, "kinesis-stream")
+    summary = applied.client("kinesis").describe_stream_summary(StreamName="example-clicks")["StreamDescriptionSummary"]
+    assert summary["OpenShardCount"] == 2 and summary["RetentionPeriodHours"] == 168
+    assert summary["EncryptionType"] == "KMS"
+    consumers = applied.client("kinesis").list_stream_consumers(StreamARN=summary["StreamARN"])["Consumers"]
+    assert [c["ConsumerName"] for c in consumers] == ["example-processor"]
+    assert applied.stack.outputs()["event_source_arn"] == consumers[0]["ConsumerARN"]
+
+
+def test_kinesis_event_source_example_configures_the_mapping_as_declared(examples: dict[str, Applied]) -> None:
+    applied = applied_ok(examples, "kinesis-event-source")
+    [mapping] = applied.client("lambda").list_event_source_mappings(FunctionName="example-stream-processor")["EventSourceMappings"]
+    assert mapping["EventSourceArn"] == applied.context["stream_arn"]
+    assert (mapping["BatchSize"], mapping["MaximumBatchingWindowInSeconds"], mapping["ParallelizationFactor"]) == (500, 5, 4)
+    assert mapping["BisectBatchOnFunctionError"] is True
+    assert mapping["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    destination = mapping["DestinationConfig"]["OnFailure"]["Destination"]
+    assert destination == applied.stack.tf_state().get("aws_sqs_queue.failures.arn")
+    assert destination.endswith(":example-clicks-failed-batches")
+    statements = applied.stack.outputs()["iam_statements"]
+    assert destination in json.dumps(statements), "the role statements must grant sending to the on-failure queue"
+
+
+def test_lambda_destinations_example_sets_async_invoke_config(examples: dict[str, Applied]) -> None:
+    applied = applied_ok(examples, "lambda-destinations")
+    config = applied.client("lambda").get_function_event_invoke_config(FunctionName="example-failure-handler")
+    assert (config["MaximumRetryAttempts"], config["MaximumEventAgeInSeconds"]) == (1, 3600)
+    assert config["DestinationConfig"]["OnFailure"]["Destination"].endswith(":example-handler-failed")
+    assert ":event-bus/example-handler-outcomes" in config["DestinationConfig"]["OnSuccess"]["Destination"]
+
+
+def test_lambda_function_example_deploys_the_manifest_zip(examples: dict[str, Applied]) -> None:
+    applied = applied_ok(examples, "lambda-function")
+    manifest = json.loads((applied.stack.workdir.parents[3] / "dist" / "manifest.json").read_text())
+    config = applied.client("lambda").get_function_configuration(FunctionName="example-stream-processor")
+    assert config["CodeSha256"] == manifest["artifacts"]["stream_processor"]["source_code_hash"]
+    assert (config["MemorySize"], config["Timeout"], config["Runtime"]) == (512, 30, "python3.12")
+    assert config["Environment"]["Variables"]["LOG_LEVEL"] == "INFO"
+    assert applied.stack.outputs()["function_arn"] == config["FunctionArn"]
+
+
+def test_lambda_layer_example_publishes_the_manifest_zip(examples: dict[str, Applied]) -> None:
+    applied = applied_ok(examples, "lambda-layer")
+    manifest = json.loads((applied.stack.workdir.parents[3] / "dist" / "manifest.json").read_text())
+    lam = applied.client("lambda")
+    [layer] = lam.list_layers()["Layers"]
+    version = lam.get_layer_version(LayerName=layer["LayerName"], VersionNumber=layer["LatestMatchingVersion"]["Version"])
+    assert version["Content"]["CodeSha256"] == manifest["artifacts"]["common"]["source_code_hash"]
+
+
+def test_network_example_creates_private_subnets_with_a_nat_per_az(examples: dict[str, Applied]) -> None:
+    applied = applied_ok(examples, "network")
+    ec2 = applied.client("ec2")
+    subnet_ids = applied.stack.outputs()["private_subnet_ids"]
+    subnets = ec2.describe_subnets(SubnetIds=subnet_ids)["Subnets"]
+    assert len(subnets) == 3 and len({s["AvailabilityZone"] for s in subnets}) == 3
+    assert not any(s["MapPublicIpOnLaunch"] for s in subnets)
+    nats = ec2.describe_nat_gateways()["NatGateways"]
+    assert len([n for n in nats if n["State"] == "available"]) == 3
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "module bug, fails on AWS too: modules/vpc-endpoints/main.tf:21 for_each over var.allowed_security_group_ids, "
+    "which holds apply-time SG ids in the example (Invalid for_each argument); key the map by static names"))
+def test_vpc_endpoints_example_creates_gateway_and_interface_endpoints(examples: dict[str, Applied]) -> None:
+    applied = applied_ok(examples, "vpc-endpoints")
+    endpoints = applied.client("ec2").describe_vpc_endpoints()["VpcEndpoints"]
+    by_type = {(e["VpcEndpointType"], e["ServiceName"].rsplit(".", 1)[-1]) for e in endpoints}
+    assert ("Gateway", "s3") in by_type
+    assert {("Interface", s) for s in ("kinesis-streams", "sqs", "logs")} <= by_type
+    interface_ids = applied.stack.outputs()["interface_endpoint_ids"]
+    assert len(interface_ids) == 3
