@@ -1,0 +1,241 @@
+"""Benchmark build.py against plain `pip install --target` + zipfile on the same artifacts.
+
+Times, as medians over several runs in this one session: a cold build (empty dist/, empty cache),
+a warm build (wheels cached, empty dist/; once with only the wheel cache, once with every cache),
+a no-op build, and a one-file source change in the function with the most dependency bytes; beside
+them two baselines built the plain way (pip downloading as it normally does, and pip installing
+from already-downloaded wheels), plus per-artifact sizes and cold import times with and without
+the shipped bytecode. Runs on the repository's functions/ and layers/ (copied to a temp dir, locked
+there when a lock is missing) or, when there are none, on a generated sample of three functions and
+a layer (orjson+pydantic, requests, numpy).
+
+    .venv/bin/python bench/bench_build.py [--runs 5] [--cold-runs 3] [--sample]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import zipfile
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from lambda_build.builder import RUNTIME_PROVIDED  # noqa: E402
+from lambda_build.config import discover  # noqa: E402
+from lambda_build.lockfile import read_lock  # noqa: E402
+from lambda_build.report import size, table  # noqa: E402
+from lambda_build.sources import collect  # noqa: E402
+from lambda_build.targets import Target  # noqa: E402
+
+SAMPLE = {
+    "functions/api_models": ("orjson\npydantic\n", "import orjson\nimport pydantic\n"),
+    "functions/http_fetch": ("requests\n", "import requests\n"),
+    "functions/vector_math": ("numpy\n", "import numpy\n"),
+}
+
+
+def _write_sample(root: Path) -> None:
+    for rel, (requirements, imports) in SAMPLE.items():
+        directory = root / rel
+        directory.mkdir(parents=True)
+        (directory / "function.toml").write_text('handler = "app.handler"\nlayers = ["shared"]\n')
+        (directory / "requirements.in").write_text(requirements)
+        (directory / "app.py").write_text(imports + "\n\ndef handler(event, context):\n    return event\n")
+    layer = root / "layers/shared/shared_lib"
+    layer.mkdir(parents=True)
+    (layer.parent / "layer.toml").write_text("")
+    (layer / "__init__.py").write_text("def tag(event):\n    return {**event, 'tagged': True}\n")
+
+
+def _prepare(work: Path, force_sample: bool) -> tuple[Path, str]:
+    root = work / "repo"
+    root.mkdir()
+    real = not force_sample and any((REPO / "functions").glob("*/function.toml"))
+    if real:
+        for part in ("functions", "layers"):
+            if (REPO / part).is_dir():
+                shutil.copytree(REPO / part, root / part, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    else:
+        _write_sample(root)
+    for artifact in discover(root).values():
+        if (artifact.directory / "requirements.in").is_file() and not (artifact.directory / "requirements.txt").is_file():
+            _build_py(root, work / "lock-cache", "lock", artifact.name)
+    return root, "repository functions/ and layers/" if real else "generated sample (no functions/ in the repository)"
+
+
+def _build_py(root: Path, cache: Path, *args: str) -> float:
+    started = time.perf_counter()
+    proc = subprocess.run([sys.executable, str(REPO / "build.py"), "--root", str(root), "--cache-dir", str(cache), *args],
+                          capture_output=True, text=True, check=False)
+    elapsed = time.perf_counter() - started
+    if proc.returncode != 0:
+        raise SystemExit(f"bench: build.py {' '.join(args)} failed: {proc.stderr.strip().splitlines()[-1:]}")
+    return elapsed
+
+
+def _wheels_only(cache: Path, primed: Path) -> Path:
+    shutil.rmtree(cache, ignore_errors=True)
+    cache.mkdir(parents=True)
+    for part in ("wheels", "selected"):
+        shutil.copytree(primed / part, cache / part, symlinks=True)
+    return cache
+
+
+def _baseline(root: Path, work: Path, find_links: Path | None) -> float:
+    """Plain packaging: pip install --target with platform flags, then zipfile over the tree."""
+    started = time.perf_counter()
+    for artifact in discover(root).values():
+        tree = work / "baseline" / artifact.name
+        shutil.rmtree(tree, ignore_errors=True)
+        site = tree / ("python" if artifact.kind == "layer" else "")
+        site.mkdir(parents=True, exist_ok=True)
+        lock = artifact.directory / "requirements.txt"
+        if lock.is_file():
+            target = Target(artifact.python_version, artifact.architecture)
+            pins = [p for p in read_lock(lock, "lock", target.python_version, artifact.architecture)
+                    if artifact.include_boto3 or p.name not in RUNTIME_PROVIDED]
+            requirements = tree.parent / f"{artifact.name}.txt"
+            requirements.write_text("".join(f"{p.name}=={p.version} " + " ".join(f"--hash=sha256:{h}" for h in p.hashes)
+                                            + "\n" for p in pins))
+            command = [sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--target",
+                       str(site), "--implementation", "cp", "--python-version", target.python_version,
+                       "--only-binary=:all:", "--no-deps", "--require-hashes", "-r", str(requirements),
+                       *[a for p in target.platforms for a in ("--platform", p)]]
+            if find_links is not None:
+                command += ["--no-index", "--find-links", str(find_links)]
+            subprocess.run(command, check=True, capture_output=True)
+        for source in collect(artifact, artifact.name):
+            destination = site / source.rel
+            destination.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(source.path, destination)
+        with zipfile.ZipFile(work / "baseline" / f"{artifact.name}.zip", "w", zipfile.ZIP_DEFLATED) as archive:
+            for path in sorted(tree.rglob("*")):
+                if path.is_file():
+                    archive.write(path, path.relative_to(tree).as_posix())
+    return time.perf_counter() - started
+
+
+def _biggest_function(root: Path) -> Path:
+    manifest = json.loads((root / "dist/manifest.json").read_text())
+    functions = {k: v for k, v in manifest["artifacts"].items() if v["kind"] == "function"}
+    name = max(functions, key=lambda k: (functions[k]["unzipped_bytes"], k))
+    handler_module = functions[name]["handler"].rpartition(".")[0].replace(".", "/")
+    for candidate in (f"{handler_module}.py", f"{handler_module}/__init__.py"):
+        if (root / "functions" / name / candidate).is_file():
+            return root / "functions" / name / candidate
+    raise SystemExit(f"bench: cannot find the handler source of {name}")
+
+
+def _import_times(root: Path, work: Path, runs: int) -> list[list[str]]:
+    """Cold `import <handler module>` from the extracted zips, with and without their bytecode."""
+    manifest = json.loads((root / "dist/manifest.json").read_text())["artifacts"]
+    rows = []
+    for name, entry in sorted(manifest.items()):
+        if entry["kind"] != "function":
+            continue
+        result = []
+        for with_bytecode in (True, False):
+            task, opt = work / "import" / name / "task", work / "import" / name / "opt"
+            shutil.rmtree(task.parent, ignore_errors=True)
+            zipfile.ZipFile(root / entry["path"]).extractall(task)
+            for layer in entry["layers"]:
+                zipfile.ZipFile(root / manifest[layer]["path"]).extractall(opt)
+            if not with_bytecode:
+                for cache_dir in [*task.rglob("__pycache__"), *opt.rglob("__pycache__")]:
+                    shutil.rmtree(cache_dir)
+            module = entry["handler"].rpartition(".")[0]
+            code = f"import time; t = time.perf_counter(); import {module}; print(time.perf_counter() - t)"
+            env = {**os.environ, "PYTHONPATH": f"{task}:{opt / 'python'}", "PYTHONDONTWRITEBYTECODE": "1"}
+            samples = []
+            for _ in range(runs):
+                proc = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=False)
+                if proc.returncode != 0:
+                    samples = []
+                    result.append("import failed: " + (proc.stderr.strip().splitlines() or ["?"])[-1][:60])
+                    break
+                samples.append(float(proc.stdout))
+            if samples:
+                result.append(f"{statistics.median(samples) * 1000:.0f} ms")
+        rows.append([name, module, *result])
+    return rows
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--cold-runs", type=int, default=3)
+    parser.add_argument("--sample", action="store_true", help="use the generated sample even if functions/ exist")
+    args = parser.parse_args(argv)
+    work = Path(tempfile.mkdtemp(prefix="bench-build-"))
+    try:
+        root, what = _prepare(work, args.sample)
+        print(f"artifacts: {what}: {', '.join(sorted(discover(root)))}", flush=True)
+        timings: dict[str, list[float]] = {}
+        primed = work / "primed"
+
+        def fresh_dist() -> None:
+            shutil.rmtree(root / "dist", ignore_errors=True)
+
+        for i in range(args.cold_runs):
+            cache = work / f"cold-{i}"
+            fresh_dist()
+            timings.setdefault("cold build (empty cache, empty dist/)", []).append(_build_py(root, cache, "build"))
+            shutil.rmtree(primed, ignore_errors=True)
+            os.rename(cache, primed)
+        for _ in range(args.runs):
+            fresh_dist()
+            cache = _wheels_only(work / "warm", primed)
+            timings.setdefault("warm build (wheel cache only, empty dist/)", []).append(_build_py(root, cache, "build"))
+        for _ in range(args.runs):
+            fresh_dist()
+            timings.setdefault("warm build (all caches, empty dist/)", []).append(_build_py(root, primed, "build"))
+        for _ in range(args.runs):
+            timings.setdefault("no-op build", []).append(_build_py(root, primed, "build"))
+        changed = _biggest_function(root)
+        original = changed.read_text()
+        for i in range(args.runs):
+            changed.write_text(original + f"\n# bench edit {i}\n")
+            timings.setdefault(f"one-file change ({changed.parent.name})", []).append(_build_py(root, primed, "build"))
+        changed.write_text(original)
+        _build_py(root, primed, "build")
+        wheels = work / "all-wheels"
+        wheels.mkdir()
+        for wheel in (primed / "wheels").rglob("*.whl"):
+            shutil.copyfile(wheel, wheels / wheel.name)
+        for _ in range(args.cold_runs):
+            timings.setdefault("baseline: pip install --target + zipfile", []).append(_baseline(root, work, None))
+        for _ in range(args.runs):
+            timings.setdefault("baseline: same, wheels already downloaded", []).append(_baseline(root, work, wheels))
+
+        base_net = statistics.median(timings["baseline: pip install --target + zipfile"])
+        base_local = statistics.median(timings["baseline: same, wheels already downloaded"])
+        rows = []
+        for label, samples in timings.items():
+            median = statistics.median(samples)
+            rows.append([label, str(len(samples)), f"{median:.3f}", f"{min(samples):.3f}", f"{max(samples):.3f}",
+                         f"{base_net / median:.1f}x", f"{base_local / median:.1f}x"])
+        print(table(["phase", "runs", "median s", "min s", "max s", "vs pip baseline", "vs pip (local wheels)"], rows))
+        manifest = json.loads((root / "dist/manifest.json").read_text())["artifacts"]
+        print()
+        print(table(["artifact", "kind", "arch", "zipped", "unzipped"],
+                    [[n, e["kind"], e["architecture"], size(e["zipped_bytes"]), size(e["unzipped_bytes"])]
+                     for n, e in sorted(manifest.items())]))
+        print()
+        print(table(["function", "handler module", "cold import, with bytecode", "without bytecode"],
+                    _import_times(root, work, args.runs)))
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))
