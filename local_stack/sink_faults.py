@@ -1,0 +1,48 @@
+"""Transient sink failures: the database refuses connections for a while, as during a failover.
+
+Done at the database (no connections allowed, existing ones cut) rather than
+inside the function, so the deployed code meets a real outage and its own
+reconnect and retry paths are what gets tested.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import psycopg
+
+
+def _set_connections(admin_dsn: str, database: str, allowed: bool) -> None:
+    with psycopg.connect(admin_dsn, autocommit=True) as conn:
+        conn.execute(f'ALTER DATABASE "{database}" ALLOW_CONNECTIONS {str(allowed).lower()}')
+        if not allowed:
+            conn.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
+                         (database,))
+
+
+@contextmanager
+def database_outage(admin_dsn: str, database: str) -> Iterator[None]:
+    """Inside the block every connection to `database` fails; afterwards it recovers."""
+    _set_connections(admin_dsn, database, False)
+    try:
+        yield
+    finally:
+        _set_connections(admin_dsn, database, True)
+
+
+def outage_later(admin_dsn: str, database: str, after_s: float, duration_s: float) -> threading.Thread:
+    """Start an outage in the background, after_s from now, lasting duration_s; join() waits for recovery.
+
+    admin_dsn must name another database (e.g. `postgres`): the outage shuts the target's door.
+    """
+    def run() -> None:
+        time.sleep(after_s)
+        with database_outage(admin_dsn, database):
+            time.sleep(duration_s)
+
+    thread = threading.Thread(target=run, name="sink-outage", daemon=True)
+    thread.start()
+    return thread
