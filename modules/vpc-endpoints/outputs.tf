@@ -22,3 +22,8 @@ output "services" {
   description = "Every service reachable through an endpoint (gateway and interface), as listed in the inputs."
   value       = sort(distinct(concat(var.gateway_services, var.interface_services)))
 }
+
+output "gateway_prefix_list_ids" {
+  description = "Managed prefix list id of each gateway endpoint by service name (for security group egress rules)."
+  value       = { for k, v in aws_vpc_endpoint.gateway : k => v.prefix_list_id }
+}

@@ -1,0 +1,69 @@
+output "stream_name" {
+  description = "Kinesis stream producers write clickstream records to."
+  value       = module.stream.stream_name
+}
+
+output "stream_arn" {
+  description = "ARN of the stream."
+  value       = module.stream.stream_arn
+}
+
+output "stream_processor_function_name" {
+  description = "Function that processes the stream."
+  value       = module.stream_processor.function_name
+}
+
+output "failure_handler_function_name" {
+  description = "Function that archives failed batches."
+  value       = module.failure_handler.function_name
+}
+
+output "event_source_mapping_uuid" {
+  description = "Id of the stream -> stream_processor mapping."
+  value       = module.processor_mapping.uuid
+}
+
+output "dead_letter_queue_url" {
+  description = "Queue of poison records (payload and reason)."
+  value       = aws_sqs_queue.dead_letter.url
+}
+
+output "batch_failure_topic_arn" {
+  description = "SNS topic that receives the metadata of batches whose retries were exhausted."
+  value       = aws_sns_topic.batch_failures.arn
+}
+
+output "failure_handler_outcome_queue_urls" {
+  description = "Queues receiving failure_handler's own asynchronous outcomes (succeeded, failed)."
+  value       = { for k, q in aws_sqs_queue.handler_outcomes : k => q.url }
+}
+
+output "archive_bucket" {
+  description = "Bucket failed batches are archived to."
+  value       = aws_s3_bucket.archive.id
+}
+
+output "db_proxy_endpoint" {
+  description = "RDS Proxy endpoint the functions connect to (TLS, IAM auth)."
+  value       = module.db_proxy.endpoint
+}
+
+output "db_secret_arn" {
+  description = "RDS-managed secret holding the database login."
+  value       = local.db_secret_arn
+}
+
+output "vpc_id" {
+  description = "VPC of the pipeline."
+  value       = module.network.vpc_id
+}
+
+output "vpc_endpoint_services" {
+  description = "AWS services reachable from the private subnets through VPC endpoints."
+  value       = module.endpoints.services
+}
+
+output "kms_key_arn" {
+  description = "Key that encrypts the stream, queues, topic, archive, database and logs."
+  value       = aws_kms_key.pipeline.arn
+}

@@ -1,0 +1,223 @@
+# The reference pipeline planned against a mocked AWS provider with a fixture
+# manifest (no `make build` needed). Known ARNs/URLs are pinned with overrides
+# so the wiring between the modules can be asserted.
+mock_provider "aws" {
+  mock_data "aws_availability_zones" {
+    defaults = { names = ["eu-west-1a", "eu-west-1b", "eu-west-1c"] }
+  }
+  mock_data "aws_region" {
+    defaults = { id = "eu-west-1", name = "eu-west-1" }
+  }
+  mock_data "aws_partition" {
+    defaults = { partition = "aws" }
+  }
+  mock_data "aws_caller_identity" {
+    defaults = { account_id = "111122223333" }
+  }
+}
+
+override_resource {
+  target          = aws_sns_topic.batch_failures
+  override_during = plan
+  values          = { arn = "arn:aws:sns:eu-west-1:111122223333:clickstream-batch-failures" }
+}
+
+override_resource {
+  target          = aws_sqs_queue.dead_letter
+  override_during = plan
+  values = {
+    arn = "arn:aws:sqs:eu-west-1:111122223333:clickstream-poison-records"
+    url = "https://sqs.eu-west-1.amazonaws.com/111122223333/clickstream-poison-records"
+  }
+}
+
+override_resource {
+  target          = aws_sqs_queue.handler_outcomes
+  override_during = plan
+  values          = { arn = "arn:aws:sqs:eu-west-1:111122223333:clickstream-failure-handler-outcome" }
+}
+
+override_resource {
+  target          = aws_kms_key.pipeline
+  override_during = plan
+  values          = { arn = "arn:aws:kms:eu-west-1:111122223333:key/pipeline" }
+}
+
+override_resource {
+  target          = module.stream.aws_kinesis_stream.this
+  override_during = plan
+  values          = { arn = "arn:aws:kinesis:eu-west-1:111122223333:stream/clickstream" }
+}
+
+override_resource {
+  target          = module.db_proxy.aws_db_proxy.this
+  override_during = plan
+  values = {
+    arn      = "arn:aws:rds:eu-west-1:111122223333:db-proxy:prx-0123456789abcdef0"
+    endpoint = "clickstream.proxy-abc.eu-west-1.rds.amazonaws.com"
+  }
+}
+
+override_resource {
+  target          = aws_security_group.functions
+  override_during = plan
+  values          = { id = "sg-0f1" }
+}
+
+override_resource {
+  target          = module.network.aws_vpc.this
+  override_during = plan
+  values          = { id = "vpc-0123456789abcdef0" }
+}
+
+override_resource {
+  target          = module.network.aws_subnet.private
+  override_during = plan
+  values          = { id = "subnet-0a" }
+}
+
+override_resource {
+  target          = aws_db_instance.database
+  override_during = plan
+  values = {
+    identifier = "clickstream-db"
+    master_user_secret = [{
+      secret_arn    = "arn:aws:secretsmanager:eu-west-1:111122223333:secret:rds!db-AbCdEf"
+      kms_key_id    = "arn:aws:kms:eu-west-1:111122223333:key/pipeline"
+      secret_status = "active"
+    }]
+  }
+}
+
+variables {
+  manifest_path = "tests/terraform/fixtures/manifest.json"
+}
+
+run "stream_processor_mapping_is_safe" {
+  command = plan
+
+  assert {
+    condition     = module.processor_mapping.on_failure_destination_arn == "arn:aws:sns:eu-west-1:111122223333:clickstream-batch-failures"
+    error_message = "exhausted batches must go to the failure topic"
+  }
+  assert {
+    condition = alltrue([
+      module.processor_mapping.iam_statements[0].resources == ["arn:aws:kinesis:eu-west-1:111122223333:stream/clickstream"],
+      contains(module.processor_mapping.iam_statements[0].actions, "kinesis:GetRecords"),
+    ])
+    error_message = "the processor may read exactly the pipeline's stream"
+  }
+  assert {
+    condition = contains(
+      [for s in jsondecode(module.stream_processor.policy_json).Statement : s.Resource if s.Sid == "SendPoisonRecords"],
+      ["arn:aws:sqs:eu-west-1:111122223333:clickstream-poison-records"]
+    )
+    error_message = "the processor may send poison records to the dead-letter queue only"
+  }
+  assert {
+    condition = contains(
+      [for s in jsondecode(module.stream_processor.policy_json).Statement : s.Resource if s.Sid == "ConnectThroughProxy"],
+      ["arn:aws:rds-db:eu-west-1:111122223333:dbuser:prx-0123456789abcdef0/clicks_app"]
+    )
+    error_message = "IAM database auth must be granted on the proxy for the app user"
+  }
+  assert {
+    condition     = length([for s in jsondecode(module.stream_processor.policy_json).Statement : s if s.Sid == "ReadDatabaseSecret"]) == 0
+    error_message = "with IAM auth the processor must not be able to read the database password"
+  }
+}
+
+run "wiring_of_functions_endpoints_and_archive" {
+  command = plan
+
+  assert {
+    condition     = module.endpoints.services == tolist(["kinesis-streams", "s3", "secretsmanager", "sqs"])
+    error_message = "every service the functions call (manifest aws_services) needs a VPC endpoint"
+  }
+  assert {
+    condition     = length(module.network.nat_gateway_ids) == 0 && length(module.network.public_subnet_ids) == 0
+    error_message = "no NAT and no public subnets by default"
+  }
+  assert {
+    condition     = aws_sns_topic_subscription.failure_handler.protocol == "lambda" && aws_lambda_permission.failure_topic.source_arn == "arn:aws:sns:eu-west-1:111122223333:clickstream-batch-failures"
+    error_message = "the failure handler must be invoked asynchronously by the failure topic, and only by it"
+  }
+  assert {
+    condition = alltrue([
+      module.failure_handler_destinations.on_failure_destination_arn == "arn:aws:sqs:eu-west-1:111122223333:clickstream-failure-handler-outcome",
+      module.failure_handler_destinations.on_success_destination_arn == "arn:aws:sqs:eu-west-1:111122223333:clickstream-failure-handler-outcome",
+      contains([for s in module.failure_handler_destinations.iam_statements : s.sid], "DeliverOnFailure"),
+    ])
+    error_message = "the failure handler's own outcomes must go to destinations"
+  }
+  assert {
+    condition = alltrue([
+      aws_s3_bucket_public_access_block.archive.block_public_policy,
+      one(aws_s3_bucket_server_side_encryption_configuration.archive.rule).apply_server_side_encryption_by_default[0].sse_algorithm == "aws:kms",
+      one(aws_s3_bucket_server_side_encryption_configuration.archive.rule).apply_server_side_encryption_by_default[0].kms_master_key_id == "arn:aws:kms:eu-west-1:111122223333:key/pipeline",
+    ])
+    error_message = "the archive bucket must be private and encrypted with the pipeline key"
+  }
+  assert {
+    condition     = aws_db_instance.database.iam_database_authentication_enabled && aws_db_instance.database.storage_encrypted && !aws_db_instance.database.publicly_accessible && aws_db_instance.database.manage_master_user_password
+    error_message = "the database must be private, encrypted, with IAM auth and an RDS-managed secret"
+  }
+  assert {
+    condition     = aws_kms_key.pipeline.enable_key_rotation
+    error_message = "the pipeline key must rotate"
+  }
+}
+
+run "nat_mode_single_opens_https_egress" {
+  command = plan
+  variables {
+    nat_mode = "single"
+  }
+  assert {
+    condition     = length(module.network.nat_gateway_ids) == 1 && aws_vpc_security_group_egress_rule.functions_to_internet[0].from_port == 443
+    error_message = "single NAT mode adds one NAT gateway and HTTPS egress"
+  }
+}
+
+run "secret_auth_grants_the_secret_instead" {
+  command = plan
+  variables {
+    db_auth = "secret"
+  }
+  assert {
+    condition     = length([for s in jsondecode(module.stream_processor.policy_json).Statement : s if s.Sid == "ConnectThroughProxy"]) == 0 && length([for s in jsondecode(module.stream_processor.policy_json).Statement : s if s.Sid == "ReadDatabaseSecret"]) == 1
+    error_message = "secret auth reads the secret and needs no rds-db:connect"
+  }
+}
+
+run "az_count_1_is_rejected" {
+  command = plan
+  variables {
+    az_count = 1
+  }
+  expect_failures = [var.az_count]
+}
+
+run "batch_size_10001_is_rejected" {
+  command = plan
+  variables {
+    batch_size = 10001
+  }
+  expect_failures = [var.batch_size]
+}
+
+run "parallelization_11_is_rejected" {
+  command = plan
+  variables {
+    parallelization_factor = 11
+  }
+  expect_failures = [var.parallelization_factor]
+}
+
+run "unknown_db_auth_is_rejected" {
+  command = plan
+  variables {
+    db_auth = "trust"
+  }
+  expect_failures = [var.db_auth]
+}
