@@ -1,15 +1,5 @@
-"""Kinesis clickstream processor; Lambda handler `clickstream_processor.handler`.
+"""Kinesis clickstream processor; Lambda handler `clickstream_processor.lambda_handler.handler`.
 
-`handler` is resolved lazily (PEP 562) so that importing a submodule (tests, tools, the
-benchmark) does not read the function's environment; Lambda's getattr on the module loads it.
+Empty on purpose: importing a submodule (tests, tools, the benchmark) must not read the
+function's environment, which only the handler module does.
 """
-
-from typing import Any
-
-
-def __getattr__(name: str) -> Any:
-    if name == "handler":
-        from clickstream_processor.lambda_handler import handler
-
-        return handler
-    raise AttributeError(f"module 'clickstream_processor' has no attribute {name!r}")

@@ -71,6 +71,17 @@ SELECT count(*) FROM inserted
 """
 
 
+def chunk_params(shard_id: str, kinesis: Sequence[dict]) -> dict[str, Any]:
+    """The statement's parameters: four arrays taken from the records as delivered, no decoding."""
+    return {
+        "data": [k["data"] for k in kinesis],
+        "keys": [k["partitionKey"] for k in kinesis],
+        "seqs": [k["sequenceNumber"] for k in kinesis],
+        "arrivals": [float(k["approximateArrivalTimestamp"]) for k in kinesis],
+        "shard": shard_id,
+    }
+
+
 def is_transient(error: BaseException) -> bool:
     """Worth retrying: the connection, the server or a lock/serialization conflict, not the data."""
     import psycopg
@@ -131,13 +142,7 @@ class PostgresSink:
         """Store the records (Kinesis `kinesis` dicts) in one transaction; returns how many were new."""
         if not kinesis:
             return 0
-        params = {
-            "data": [k["data"] for k in kinesis],
-            "keys": [k["partitionKey"] for k in kinesis],
-            "seqs": [k["sequenceNumber"] for k in kinesis],
-            "arrivals": [float(k["approximateArrivalTimestamp"]) for k in kinesis],
-            "shard": shard_id,
-        }
+        params = chunk_params(shard_id, kinesis)
         conn = self.connection()
         try:
             with conn.transaction(), conn.cursor() as cursor:
