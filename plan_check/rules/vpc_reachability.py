@@ -13,6 +13,8 @@ REACHABILITY = Rule(
     "add aws_vpc_endpoint for the service in the function's VPC, or route its subnets' 0.0.0.0/0 to a NAT gateway",
 )
 RULES = (REACHABILITY,)
+# Manifest service names whose VPC endpoint has another name; rds-db (IAM auth tokens) is signed locally.
+ENDPOINT_NAMES = {"kinesis": ("kinesis-streams", "kinesis"), "cloudwatch": ("monitoring",), "rds-db": ()}
 
 
 def _ids(resources: list[Resource]) -> set[str]:
@@ -43,7 +45,7 @@ def _has_nat_route(plan: Plan, table: Resource) -> bool:
 
 def _endpoint_reaches(plan: Plan, endpoint: Resource, service: str, vpcs: set[str], tables: set[str]) -> bool:
     name = endpoint.value("service_name")
-    if not isinstance(name, str) or name.rsplit(".", 1)[-1] != service:
+    if not isinstance(name, str) or name.rsplit(".", 1)[-1] not in ENDPOINT_NAMES.get(service, (service,)):
         return False
     if not vpcs & _ids(plan.linked(endpoint, "vpc_id")):
         return False
@@ -68,7 +70,7 @@ def check(ctx: Context) -> Iterator[Finding]:
         endpoints = plan.live("aws_vpc_endpoint")
         missing = [
             service for service in artifact.aws_services
-            if not any(_endpoint_reaches(plan, e, service, vpcs, all_tables) for e in endpoints)
+            if ENDPOINT_NAMES.get(service) != () and not any(_endpoint_reaches(plan, e, service, vpcs, all_tables) for e in endpoints)
         ]
         if missing:
             yield Finding(
