@@ -13,7 +13,7 @@ from .config import ArtifactConfig
 from .deptree import build_tree
 from .errors import BuildError
 from .handler_check import check_handler
-from .lockfile import Pin, check_fresh, read_lock
+from .lockfile import Pin, check_fresh, direct_requirements, read_lock
 from .sources import SourceFile
 from .targets import Target
 from .zipwriter import Entry, compress, write_zip
@@ -42,11 +42,12 @@ def pins_for(artifact: ArtifactConfig) -> list[Pin]:
     directory, display = artifact.directory, display_dir(artifact)
     requirements_in = directory / "requirements.in"
     lock = directory / "requirements.txt"
-    if not requirements_in.is_file() and not lock.is_file():
+    direct = direct_requirements(requirements_in, f"{display}/requirements.in") if requirements_in.is_file() else None
+    if not lock.is_file() and not direct:
         return []
     pins = read_lock(lock, f"{display}/requirements.txt", artifact.python_version, artifact.architecture)
-    if requirements_in.is_file():
-        check_fresh(requirements_in, f"{display}/requirements.in", pins, artifact.python_version, artifact.architecture)
+    if direct is not None:
+        check_fresh(direct, f"{display}/requirements.in", pins, artifact.python_version, artifact.architecture)
     if not artifact.include_boto3:
         pins = [p for p in pins if p.name not in RUNTIME_PROVIDED]
     return pins

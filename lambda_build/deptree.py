@@ -2,7 +2,8 @@
 
 Installing means unpacking: wheels are zips already laid out as site-packages, so the only work
 is routing `.data/purelib|platlib`, dropping scripts (their shebangs name the build machine's
-interpreter) and compiling bytecode. The result, compressed, is kept per (pins, target, zip
+interpreter) and compiling bytecode. Members keep the compressed bytes they have in the
+hash-pinned wheel (deterministic, and no time spent re-compressing them). The result, compressed, is kept per (pins, target, zip
 prefix, bytecode, build-system version), so a lock that did not change costs nothing next time.
 """
 
@@ -11,10 +12,13 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
+import struct
 import tempfile
 import zipfile
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+from typing import BinaryIO
 
 from packaging.utils import parse_wheel_filename
 
@@ -25,7 +29,7 @@ from .errors import BuildError
 from .lockfile import Pin
 from .targets import Target
 from .wheels import ensure_wheels
-from .zipwriter import Entry, compress
+from .zipwriter import DEFLATED, STORED, Entry, compress
 
 WORKERS = 2
 
@@ -52,14 +56,31 @@ def _member_path(member: str, data_dir: str) -> str | None:
     return member
 
 
-def _unpack(wheels: dict[str, Path], target: Target, prefix: str) -> dict[str, tuple[bytes, bool, str]]:
-    """arcname -> (content, executable, package) of every installed file."""
-    files: dict[str, tuple[bytes, bool, str]] = {}
+@dataclass
+class _Member:
+    entry: Entry  # compressed exactly as in the wheel (no re-compression), or bytecode compressed here
+    package: str
+    source: bytes | None = None  # the text of .py files, which need compiling
+
+
+def _raw_payload(handle: BinaryIO, info: zipfile.ZipInfo) -> bytes:
+    """A member's compressed bytes as stored in the wheel: reusing them is what makes installs cheap."""
+    handle.seek(info.header_offset)
+    header = handle.read(30)
+    if header[:4] != b"PK\x03\x04" or info.flag_bits & 0x1:
+        raise BuildError(f"{info.filename}: unreadable or encrypted wheel member")
+    name_length, extra_length = struct.unpack("<HH", header[26:30])
+    handle.seek(info.header_offset + 30 + name_length + extra_length)
+    return handle.read(info.compress_size)
+
+
+def _unpack(wheels: dict[str, Path], target: Target, prefix: str) -> dict[str, _Member]:
+    """arcname -> member for every installed file."""
+    files: dict[str, _Member] = {}
     for name, wheel in sorted(wheels.items()):
-        priority = target.priority(frozenset(parse_wheel_filename(wheel.name)[3]))
-        if priority is None:
+        if target.priority(frozenset(parse_wheel_filename(wheel.name)[3])) is None:
             raise BuildError(f"{wheel.name} does not run on {target.describe()}")
-        with zipfile.ZipFile(wheel) as archive:
+        with zipfile.ZipFile(wheel) as archive, open(wheel, "rb") as handle:
             data_dir = next((n.split("/")[0] for n in archive.namelist() if n.split("/")[0].endswith(".data")), "")
             for info in archive.infolist():
                 rel = _member_path(info.filename, data_dir or "\0")
@@ -68,26 +89,36 @@ def _unpack(wheels: dict[str, Path], target: Target, prefix: str) -> dict[str, t
                 if rel.startswith("/") or ".." in PurePosixPath(rel).parts:
                     raise BuildError(f"{wheel.name}: unsafe member path {info.filename!r}")
                 arcname = prefix + rel
-                if arcname in files and files[arcname][2] != name:
-                    raise BuildError(f"{rel} is installed by both {files[arcname][2]} and {name}; drop one from the lock")
-                files[arcname] = (archive.read(info), bool((info.external_attr >> 16) & 0o111), name)
+                if arcname in files and files[arcname].package != name:
+                    raise BuildError(f"{rel} is installed by both {files[arcname].package} and {name}; drop one from the lock")
+                executable = bool((info.external_attr >> 16) & 0o111)
+                source = archive.read(info) if rel.endswith(".py") else None
+                if info.compress_type in (STORED, DEFLATED):
+                    entry = Entry(arcname, executable, info.CRC, info.file_size, info.compress_size, info.compress_type,
+                                  payload=_raw_payload(handle, info))
+                else:
+                    entry = compress(arcname, source if source is not None else archive.read(info), executable)
+                files[arcname] = _Member(entry, name, source)
     return files
 
 
-def _compile(files: dict[str, tuple[bytes, bool, str]], workdir: Path, python: str, target: Target, root: str) -> None:
+def _compile(files: dict[str, _Member], workdir: Path, python: str, target: Target, root: str) -> None:
     """Add unchecked-hash pycs next to every .py; files that do not compile ship without one."""
-    sources = [name for name in files if name.endswith(".py")]
+    sources = [name for name, member in files.items() if member.source is not None]
     jobs = []
     for arcname in sources:
         source = workdir / "src" / arcname
         source.parent.mkdir(parents=True, exist_ok=True)
-        source.write_bytes(files[arcname][0])
+        source.write_bytes(files[arcname].source or b"")
         cfile = workdir / "pyc" / pyc_arcname(arcname, target.python_version)
         jobs.append((str(source), str(cfile), f"{root}/{arcname}"))
     failures = {dfile for dfile, _ in compile_files(python, jobs, WORKERS)}
-    for arcname, (_, cfile, dfile) in zip(sources, jobs, strict=True):
-        if dfile not in failures:
-            files[pyc_arcname(arcname, target.python_version)] = (Path(cfile).read_bytes(), False, files[arcname][2])
+    done = [(pyc_arcname(a, target.python_version), Path(c), files[a].package)
+            for a, (_, c, d) in zip(sources, jobs, strict=True) if d not in failures]
+    with ThreadPoolExecutor(WORKERS) as pool:
+        entries = pool.map(lambda job: compress(job[0], job[1].read_bytes(), False), done)
+        for (arcname, _, package), entry in zip(done, entries, strict=True):
+            files[arcname] = _Member(entry, package)
 
 
 def load_tree(directory: Path) -> tuple[list[Entry], dict[str, str]]:
@@ -117,18 +148,16 @@ def build_tree(
         if python is not None:
             _compile(files, workdir, python, target, lambda_root)
         names = sorted(files)
-        with ThreadPoolExecutor(WORKERS) as pool:
-            compressed = list(pool.map(lambda n: compress(n, files[n][0], files[n][1]), names))
         staging = workdir / "tree"
         staging.mkdir()
         rows, offset = [], 0
         with open(staging / "pack.bin", "wb") as pack:
-            for entry in compressed:
+            for entry in (files[name].entry for name in names):
                 assert entry.payload is not None
                 pack.write(entry.payload)
                 rows.append([entry.arcname, int(entry.executable), entry.crc, entry.size, entry.csize, entry.method, offset])
                 offset += entry.csize
-        packages = {name: files[name][2] for name in names}
+        packages = {name: files[name].package for name in names}
         (staging / "index.json").write_text(json.dumps({"entries": rows, "packages": packages}))
         publish_dir(staging, final)
     finally:

@@ -86,17 +86,25 @@ def read_lock(path: Path, display: str, python_version: str, architecture: str) 
     return pins
 
 
-def check_fresh(requirements_in: Path, display_in: str, pins: list[Pin], python_version: str, architecture: str) -> None:
-    """Fail when a direct requirement is absent from the lock or pinned outside its specifier."""
-    env = _target_env(python_version, architecture)
-    pinned = {p.name: p.version for p in pins}
+def direct_requirements(requirements_in: Path, display_in: str) -> list[Requirement]:
+    """The requirements an author listed; comments and blank lines only means "no dependencies"."""
+    out = []
     for number, line in _logical_lines(requirements_in.read_text(encoding="utf-8")):
         if line.startswith("-"):
             raise BuildError(f"{display_in}:{number}: option lines ({line.split()[0]}) are not supported")
         try:
-            req = Requirement(line)
+            out.append(Requirement(line))
         except InvalidRequirement as exc:
             raise BuildError(f"{display_in}:{number}: cannot parse {line!r} ({exc})") from None
+    return out
+
+
+def check_fresh(requirements: list[Requirement], display_in: str, pins: list[Pin], python_version: str,
+                architecture: str) -> None:
+    """Fail when a direct requirement is absent from the lock or pinned outside its specifier."""
+    env = _target_env(python_version, architecture)
+    pinned = {p.name: p.version for p in pins}
+    for req in requirements:
         if req.marker is not None and not req.marker.evaluate(env):
             continue
         version = pinned.get(canonicalize_name(req.name))
