@@ -15,7 +15,7 @@ import os
 import shutil
 import subprocess
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
@@ -94,7 +94,8 @@ class FixturePlans:
         self.env = env
         self.pool = ThreadPoolExecutor(max_workers=2)
         self.futures: dict[str, Future[Path]] = {}
-        for case in sorted(p.name for p in FIXTURES.iterdir() if p.is_dir()):
+        cases = sorted((not (p / "v1").is_dir(), p.name) for p in FIXTURES.iterdir() if p.is_dir())
+        for _, case in cases:
             self.futures[case] = self.pool.submit(self._plan, case)
 
     def _plan(self, case: str) -> Path:
@@ -114,8 +115,20 @@ class FixturePlans:
 
 
 @pytest.fixture(scope="session")
-def fixture_plans(moto_server: MotoServer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[FixturePlans]:
-    env = terraform_environ({**os.environ, **moto_server.env()})
-    plans = FixturePlans(tmp_path_factory.mktemp("plan_check_fixtures"), env)
+def plan_env(moto_server: MotoServer) -> dict[str, str]:
+    """Terraform's environment aimed at the emulator, free of the caller's own AWS settings."""
+    base = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    return terraform_environ({**base, **moto_server.env()})
+
+
+@pytest.fixture(scope="session")
+def plan_config(plan_env: dict[str, str]) -> Callable[[Path], Path]:
+    """init + plan + show -json of a configuration directory against the emulator."""
+    return lambda workdir: make_plan(workdir, plan_env)
+
+
+@pytest.fixture(scope="session")
+def fixture_plans(plan_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> Iterator[FixturePlans]:
+    plans = FixturePlans(tmp_path_factory.mktemp("plan_check_fixtures"), plan_env)
     yield plans
     plans.pool.shutdown(wait=True, cancel_futures=True)
