@@ -1,0 +1,276 @@
+"""Per-record cost of the clickstream processor against the usual alternatives, and its cold import.
+
+    .venv/bin/python bench/bench_handler.py [--rounds N] [--sizes 10000,1000] [--imports N]
+
+Every variant runs in its own processes (never two variants in one process) on the same generated
+clickstream batch (same seed), each with a warm-up round; processes of different variants are
+interleaved so background load hits them alike, and the median over all rounds is reported:
+
+  handler      the processor's decode + validate + partition path (BatchProcessor.process) with the
+               sink and dead-letter queue stubbed out (the sink still builds its statement parameters)
+  naive+print  the seed: base64.b64decode + json.loads per record, print per record (to /dev/null)
+  naive        the same without the print
+  powertools   AWS Lambda Powertools BatchProcessor (Kinesis), record handler written the Powertools
+               way (record.kinesis.data_as_json()) plus the handler's size check and check_event
+  powertools+orjson  the same, decoding with the handler's decoder (a2b_base64 + orjson), so only
+               Powertools' own per-record overhead differs
+  floor        bare decode: binascii.a2b_base64 + orjson.loads, nothing kept, no checks
+  floor-stdlib the floor with base64 + json from the standard library
+
+Cold import: `import clickstream_processor.lambda_handler` in a fresh python3.12 from the zips the
+build ships (function in a /var/task-like dir, layer under /opt/python), with their bytecode and
+with all bytecode removed (compiled from source at import). Falls back to compiling the sources
+with py_compile (unchecked-hash) if build.py cannot build.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import zipfile
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(ROOT), str(ROOT / "functions/stream_processor"), str(ROOT / "layers/common"),
+                str(ROOT / "tests/functions")]
+
+VARIANTS = ["handler", "naive+print", "naive", "powertools", "powertools+orjson", "floor", "floor-stdlib"]
+HANDLER_MODULE = "clickstream_processor.lambda_handler"
+IMPORT_ENV = {"DLQ_URL": "https://sqs.us-east-1.amazonaws.com/123456789012/dlq", "DB_HOST": "db.invalid",
+              "DB_NAME": "clickstream", "DB_USER": "app", "DB_AUTH": "trust", "AWS_REGION": "us-east-1"}
+
+
+def _variant(name: str, records: list[dict]) -> Any:
+    """A zero-argument callable processing `records` one time."""
+    import base64
+    import binascii
+    import json
+
+    import orjson
+
+    if name == "handler":
+        from clickstream_processor.batch import BatchProcessor
+        from clickstream_processor.postgres_sink import chunk_params
+        from clickstream_processor.postgres_sink import is_data_error as data_error
+        from clickstream_processor.postgres_sink import is_transient as transient
+
+        class StubSink:
+            def write(self, shard_id: str, kinesis: list[dict]) -> int:
+                chunk_params(shard_id, kinesis)
+                return len(kinesis)
+
+            def reset(self) -> None:
+                pass
+
+            def is_transient(self, error: BaseException) -> bool:
+                return transient(error)
+
+            def is_data_error(self, error: BaseException) -> bool:
+                return data_error(error)
+
+        class StubDeadLetter:
+            def send(self, poison: list, records: list, context: object = None) -> int:
+                return len(poison)
+
+        processor = BatchProcessor(StubSink(), StubDeadLetter())
+        return lambda: processor.process(records)
+    if name in ("naive", "naive+print"):
+        emit = name == "naive+print"
+
+        def naive() -> None:
+            for record in records:
+                try:
+                    payload = json.loads(base64.b64decode(record["kinesis"]["data"]))
+                    if emit:
+                        print(payload)
+                except Exception as error:
+                    print(error)
+        return naive
+    if name.startswith("powertools"):
+        from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+        from clickstream_processor.events import InvalidEvent, check_event
+
+        processor = BatchProcessor(event_type=EventType.KinesisDataStreams)
+        event = {"Records": records}
+        same_decoder = name == "powertools+orjson"
+
+        def record_handler(record: Any) -> None:
+            if same_decoder:
+                raw = binascii.a2b_base64(record.kinesis.data)
+                if len(raw) > 16_384:
+                    raise InvalidEvent("oversize")
+                check_event(orjson.loads(raw))
+            else:
+                if len(record.kinesis.data) > 16_384 * 4 // 3 + 4:
+                    raise InvalidEvent("oversize")
+                check_event(record.kinesis.data_as_json())
+
+        return lambda: process_partial_response(event=event, record_handler=record_handler, processor=processor,
+                                                context=None)
+    if name == "floor":
+        a2b, loads = binascii.a2b_base64, orjson.loads
+
+        def floor() -> None:
+            for record in records:
+                loads(a2b(record["kinesis"]["data"]))
+        return floor
+    if name == "floor-stdlib":
+        def floor_stdlib() -> None:
+            for record in records:
+                json.loads(base64.b64decode(record["kinesis"]["data"]))
+        return floor_stdlib
+    raise SystemExit(f"unknown variant {name!r}; expected one of {VARIANTS}")
+
+
+def run_variant(name: str, size: int, rounds: int) -> None:
+    """Child process: time one variant, print the round times (seconds) as one line."""
+    from kinesis_events import clickstream_batch
+
+    records = clickstream_batch(size)["Records"]
+    work = _variant(name, records)
+    stdout = sys.stdout
+    sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - the print variants write here, like a discarded log
+    try:
+        work()
+        times = []
+        for _ in range(rounds):
+            started = time.perf_counter()
+            work()
+            times.append(time.perf_counter() - started)
+    finally:
+        sys.stdout.close()
+        sys.stdout = stdout
+    print(" ".join(f"{t:.6f}" for t in times))
+
+
+def measure(name: str, size: int, rounds: int) -> list[float]:
+    """Round times of one fresh process running only `name`."""
+    out = subprocess.run([sys.executable, __file__, "--child", name, "--sizes", str(size), "--rounds", str(rounds)],
+                         capture_output=True, text=True, check=False)
+    if out.returncode != 0:
+        raise SystemExit(f"variant {name} failed:\n{out.stderr}")
+    return [float(t) for t in out.stdout.split()]
+
+
+def _unzip(zip_path: Path, target: Path) -> None:
+    with zipfile.ZipFile(zip_path) as archive:
+        archive.extractall(target)
+
+
+def deployed_layout(work: Path) -> tuple[Path, Path, str]:
+    """(task dir, layer python dir, how it was made) from the build's zips, or compiled sources."""
+    root = work / "root"
+    for part in ("functions", "layers"):
+        shutil.copytree(ROOT / part, root / part, ignore=shutil.ignore_patterns("__pycache__"))
+    task, opt = work / "var/task", work / "opt"
+    build = subprocess.run([sys.executable, str(ROOT / "build.py"), "--root", str(root), "build"],
+                           capture_output=True, text=True, check=False)
+    if build.returncode == 0 and (root / "dist/stream_processor.zip").is_file():
+        _unzip(root / "dist/stream_processor.zip", task)
+        _unzip(root / "dist/common.zip", opt)
+        return task, opt / "python", "bytecode from build.py's zips"
+    import py_compile
+
+    shutil.copytree(ROOT / "functions/stream_processor/clickstream_processor", task / "clickstream_processor")
+    shutil.copytree(ROOT / "layers/common/pipeline_common", opt / "python/pipeline_common")
+    for source in [*task.rglob("*.py"), *(opt / "python").rglob("*.py")]:
+        py_compile.compile(str(source), doraise=True, invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH)
+    return task, opt / "python", f"py_compile unchecked-hash (build.py failed: {build.stderr.strip()[-200:]})"
+
+
+IMPORT_PROBE = """
+import sys, time
+sys.path[:0] = [sys.argv[1], sys.argv[2]]
+started = time.perf_counter()
+import {module}
+elapsed = time.perf_counter() - started
+print(elapsed, int("boto3" in sys.modules), int("psycopg" in sys.modules))
+"""
+
+
+def cold_imports(python: str, task: Path, layer: Path, runs: int, module: str) -> tuple[float, bool]:
+    env = {**{k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}, **IMPORT_ENV,
+           "PYTHONDONTWRITEBYTECODE": "1"}
+    times, heavy = [], False
+    for _ in range(runs):
+        out = subprocess.run([python, "-c", IMPORT_PROBE.format(module=module), str(task), str(layer)],
+                             capture_output=True, text=True, env=env, check=True, cwd=task)
+        elapsed, boto3, psycopg = out.stdout.split()
+        times.append(float(elapsed))
+        heavy = heavy or boto3 == "1" or psycopg == "1"
+    return statistics.median(times), heavy
+
+
+def strip_bytecode(directory: Path) -> None:
+    for cache in list(directory.rglob("__pycache__")):
+        shutil.rmtree(cache)
+    for pyc in directory.rglob("*.pyc"):
+        pyc.unlink()
+
+
+def table(rows: list[list[str]], header: list[str]) -> str:
+    widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
+    lines = ["  ".join(str(c).ljust(w) if i == 0 else str(c).rjust(w) for i, (c, w) in enumerate(zip(r, widths, strict=True)))
+             for r in [header, *rows]]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description="benchmark the clickstream processor's per-record path")
+    parser.add_argument("--child", help=argparse.SUPPRESS)
+    parser.add_argument("--sizes", default="10000,1000")
+    parser.add_argument("--rounds", type=int, default=7)
+    parser.add_argument("--processes", type=int, default=3,
+                        help="processes per variant, interleaved so machine load hits every variant alike")
+    parser.add_argument("--imports", type=int, default=15, help="fresh processes per cold-import measurement")
+    args = parser.parse_args()
+    sizes = [int(s) for s in args.sizes.split(",")]
+    if args.child:
+        run_variant(args.child, sizes[0], args.rounds)
+        return 0
+
+    print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs; {args.processes} processes x {args.rounds} rounds per variant")
+    for size in sizes:
+        rounds = args.rounds if size >= 10_000 else args.rounds * 3
+        times: dict[str, list[float]] = {name: [] for name in VARIANTS}
+        for repeat in range(args.processes):
+            for name in VARIANTS:
+                times[name] += measure(name, size, rounds)
+            print(f"  {size} records: process set {repeat + 1}/{args.processes} done", flush=True)
+        results = {name: statistics.median(values) for name, values in times.items()}
+        base = results["handler"]
+        rows = [[name, f"{t * 1000:.1f}", f"{size / t:,.0f}", f"{t / base:.2f}"] for name, t in results.items()]
+        print(f"\n{size:,} records (~520-byte events), median of {rounds} rounds x {args.processes} processes per variant")
+        print(table(rows, ["variant", "ms", "records/s", "time / handler"]))
+        print(f"  handler vs powertools: {results['powertools'] / base:.2f}x faster (target >= 2.5x); "
+              f"vs powertools with the handler's decoder: {results['powertools+orjson'] / base:.2f}x")
+        print(f"  handler throughput = {results['floor'] / base:.0%} of the bare orjson decode floor (target >= 60%), "
+              f"{results['floor-stdlib'] / base:.0%} of the stdlib floor")
+        print(f"  handler vs naive seed loop with print: {results['naive+print'] / base:.2f}x faster\n")
+
+    from tooling.find_python import find_python
+
+    python = str(find_python("3.12"))
+    with tempfile.TemporaryDirectory(prefix="bench-import-") as tmp:
+        task, layer, how = deployed_layout(Path(tmp))
+        with_bytecode, heavy = cold_imports(python, task, layer, args.imports, HANDLER_MODULE)
+        strip_bytecode(task)
+        strip_bytecode(layer)
+        without_bytecode, _ = cold_imports(python, task, layer, args.imports, HANDLER_MODULE)
+    print(f"cold import of {HANDLER_MODULE} in a fresh python3.12 ({how}), median of {args.imports}:")
+    print(table([["with shipped bytecode", f"{with_bytecode * 1000:.1f}"],
+                 ["without bytecode", f"{without_bytecode * 1000:.1f}"]], ["zip contents", "ms"]))
+    print(f"  boto3/psycopg imported at module import: {'yes' if heavy else 'no'} (target < 60 ms with bytecode)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
