@@ -50,6 +50,7 @@ module "network" {
 }
 
 resource "aws_security_group" "functions" {
+  #checkov:skip=CKV2_AWS_5:Attached to both functions through the lambda-function module's vpc_config, which checkov does not follow.
   name_prefix = "${var.name}-functions-"
   description = "Lambda functions of ${var.name}: HTTPS to VPC endpoints, PostgreSQL to RDS Proxy"
   vpc_id      = module.network.vpc_id

@@ -1,4 +1,5 @@
 data "aws_availability_zones" "available" {
+  #checkov:skip=CKV_AWS_394:Only used when availability_zones is empty; slice() keeps the first az_count zones of the sorted list, so a zone added later does not move subnets. Pass availability_zones to pin zones explicitly.
   count = length(var.availability_zones) == 0 ? 1 : 0
   state = "available"
 }

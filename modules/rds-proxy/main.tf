@@ -48,6 +48,7 @@ resource "aws_iam_role_policy" "this" {
 }
 
 resource "aws_security_group" "this" {
+  #checkov:skip=CKV2_AWS_5:Attached to aws_db_proxy.this below (vpc_security_group_ids); checkov does not count RDS Proxy as an attachment.
   name_prefix = "${var.name}-proxy-"
   description = "RDS Proxy ${var.name}: PostgreSQL from its clients, to its database"
   vpc_id      = var.vpc_id

@@ -12,22 +12,19 @@ variable "region" {
 
 data "aws_caller_identity" "current" {}
 
-data "aws_iam_policy_document" "key" {
-  statement {
-    sid       = "AccountAdministers"
-    actions   = ["kms:*"]
-    resources = ["*"]
-    principals {
-      type        = "AWS"
-      identifiers = ["arn:aws:iam::${data.aws_caller_identity.current.account_id}:root"]
-    }
-  }
-}
-
 resource "aws_kms_key" "stream" {
   description         = "Kinesis example stream"
   enable_key_rotation = true
-  policy              = data.aws_iam_policy_document.key.json
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Sid       = "AccountManagesKeyThroughIam"
+      Effect    = "Allow"
+      Principal = { AWS = "arn:aws:iam::${data.aws_caller_identity.current.account_id}:root" }
+      Action    = "kms:*"
+      Resource  = "*"
+    }]
+  })
 }
 
 module "stream" {
