@@ -1,0 +1,54 @@
+"""Stream processor configuration and the three database authentication modes."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from clickstream_processor.db_auth import connect_kwargs
+from clickstream_processor.settings import load_settings
+from pipeline_common import aws_clients
+from pipeline_common.config import ConfigError
+
+BASE = {"DLQ_URL": "https://sqs.us-east-1.amazonaws.com/123456789012/dlq", "DB_HOST": "proxy.example.internal",
+        "DB_NAME": "clickstream", "DB_USER": "app", "AWS_REGION": "us-east-1"}
+
+
+def test_defaults_are_safe_for_aws():
+    settings = load_settings(BASE)
+    assert (settings.db_auth, settings.db_sslmode, settings.db_port, settings.chunk_size) == ("iam", "require", 5432, 1000)
+
+
+@pytest.mark.parametrize("change, message", [
+    ({"DLQ_URL": ""}, "environment variable DLQ_URL is required"),
+    ({"DB_AUTH": "password"}, "DB_AUTH must be one of iam, secret, trust, got 'password'"),
+    ({"DB_AUTH": "secret"}, "DB_AUTH=secret needs DB_SECRET_ARN"),
+    ({"DB_USER": ""}, "DB_AUTH=iam needs DB_USER"),
+    ({"DB_PORT": "54x"}, "DB_PORT must be an integer, got '54x'"),
+    ({"SINK_CHUNK_SIZE": "0"}, "SINK_CHUNK_SIZE must be >= 1, got 0"),
+    ({"DB_ENSURE_SCHEMA": "maybe"}, "DB_ENSURE_SCHEMA must be true or false"),
+])
+def test_bad_configuration_is_one_line_naming_the_variable(change, message):
+    with pytest.raises(ConfigError) as error:
+        load_settings({**BASE, **change})
+    assert message in str(error.value) and "\n" not in str(error.value)
+
+
+def test_trust_mode_has_no_password():
+    kwargs = connect_kwargs(load_settings({**BASE, "DB_AUTH": "trust"}))
+    assert "password" not in kwargs and kwargs["sslmode"] == "prefer" and kwargs["user"] == "app"
+
+
+def test_iam_mode_signs_a_token_for_the_proxy_endpoint(aws):
+    kwargs = connect_kwargs(load_settings(BASE))
+    token = kwargs["password"]
+    assert token.startswith("proxy.example.internal:5432/?Action=connect&DBUser=app")
+    assert "X-Amz-Signature=" in token and kwargs["sslmode"] == "require"
+
+
+def test_secret_mode_reads_username_and_password_from_secrets_manager(aws):
+    secrets = aws_clients.client("secretsmanager")
+    arn = secrets.create_secret(Name=f"db-{uuid.uuid4().hex[:8]}",
+                                SecretString='{"username": "rotated_user", "password": "s3cret"}')["ARN"]
+    kwargs = connect_kwargs(load_settings({**BASE, "DB_AUTH": "secret", "DB_SECRET_ARN": arn, "DB_USER": ""}))
+    assert (kwargs["user"], kwargs["password"]) == ("rotated_user", "s3cret")
