@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import uuid
 
 import orjson
 import pytest
@@ -193,3 +194,17 @@ def test_unreachable_dlq_retries_the_chunk_holding_poison(database, dlq_url):
     assert result.response == {"batchItemFailures": [{"itemIdentifier": event["Records"][10]["kinesis"]["sequenceNumber"]}]}
     assert "DeadLetterUnavailable" in result.summary["error"]
     assert stored_counts(database)[0] == 19  # chunk 2's valid rows are committed; harmless on redelivery
+
+
+def test_fifo_dlq_deduplicates_poison_of_a_redelivered_chunk(database, aws, queue_messages):
+    fifo_url = aws_clients.client("sqs").create_queue(
+        QueueName=f"dlq-{uuid.uuid4().hex[:8]}.fifo", Attributes={"FifoQueue": "true"})["QueueUrl"]
+    payloads = [orjson.dumps(e) for e in clickstream_events(10)]
+    payloads[3] = payloads[6] = b"[]"
+    event = kinesis_event(payloads)
+    processor = make_processor(database, fifo_url)
+    processor.process(event["Records"])
+    processor.process(event["Records"])
+    bodies = [orjson.loads(m["Body"]) for m in queue_messages(fifo_url)]
+    assert sorted(b["sequenceNumber"] for b in bodies) == sorted(
+        event["Records"][i]["kinesis"]["sequenceNumber"] for i in (3, 6))

@@ -3,7 +3,8 @@
 A poison record must leave the shard (never retried forever) without being lost, so it is only
 counted as handled once SQS has accepted it; entries SQS rejects are retried with backoff and,
 if still failing, the caller reports the chunk as not processed so Kinesis redelivers it.
-Delivery is at-least-once: `eventID` (shard:sequence) in each message lets consumers deduplicate.
+Delivery is at-least-once: `eventID` (shard:sequence) in each message lets consumers deduplicate;
+with a FIFO queue it is the MessageDeduplicationId, so SQS drops the duplicates itself.
 """
 
 from __future__ import annotations
@@ -61,6 +62,16 @@ def _batches(bodies: Sequence[str]) -> list[list[int]]:
     return groups
 
 
+def _entry(index: int, body: str, message: dict[str, Any], fifo: bool) -> dict[str, Any]:
+    entry = {"Id": str(index), "MessageBody": body,
+             "MessageAttributes": {"reason": {"DataType": "String", "StringValue": message["reason"]}}}
+    if fifo:
+        event_id = str(message["eventID"] or message["sequenceNumber"])
+        entry["MessageGroupId"] = event_id.split(":", 1)[0][:128]  # the shard: safe characters, shard order
+        entry["MessageDeduplicationId"] = event_id[:128]
+    return entry
+
+
 class SqsDeadLetter:
     """Sends poison records to `queue_url` with the reason as a message attribute for filtering."""
 
@@ -73,8 +84,9 @@ class SqsDeadLetter:
         """Deliver every poison record or raise DeadLetterUnavailable; returns how many were sent."""
         if not poison:
             return 0
-        reasons = [p.reason for p in poison]
-        bodies = [orjson.dumps(dead_letter_message(p, records[p.index])).decode() for p in poison]
+        messages = [dead_letter_message(p, records[p.index]) for p in poison]
+        bodies = [orjson.dumps(m).decode() for m in messages]
+        fifo = self.queue_url.endswith(".fifo")
         pending = set(range(len(bodies)))
 
         def attempt() -> None:
@@ -82,10 +94,7 @@ class SqsDeadLetter:
             for group in _batches([bodies[i] for i in order]):
                 ids = [order[g] for g in group]
                 response = self._sqs().send_message_batch(QueueUrl=self.queue_url, Entries=[
-                    {"Id": str(i), "MessageBody": bodies[i],
-                     "MessageAttributes": {"reason": {"DataType": "String", "StringValue": reasons[i]}}}
-                    for i in ids
-                ])
+                    _entry(i, bodies[i], messages[i], fifo) for i in ids])
                 for ok in response.get("Successful", []):
                     pending.discard(int(ok["Id"]))
             if pending:
