@@ -31,6 +31,7 @@ class Built:
     entry: dict[str, Any]
     bytecode: bool
     packages: dict[str, int] = field(default_factory=dict)  # package -> unzipped bytes
+    seconds: float = 0.0
 
 
 def display_dir(artifact: ArtifactConfig) -> str:

@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import re
 import tomllib
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from .errors import BuildError
 
@@ -39,9 +38,8 @@ _FUNCTION: dict[str, tuple[type, Any]] = {
 _SCHEMAS = {"function": _FUNCTION, "layer": _COMMON}
 
 
-@dataclass(frozen=True)
-class ArtifactConfig:
-    """One function or layer as declared by its TOML file."""
+class ArtifactConfig(NamedTuple):
+    """One function or layer as declared by its TOML file (a NamedTuple: dataclasses cost a no-op build ~6 ms)."""
 
     name: str
     kind: str  # "function" | "layer"
@@ -49,12 +47,12 @@ class ArtifactConfig:
     config_path: Path
     runtime: str
     architecture: str
-    include: list[str]
-    exclude: list[str]
+    include: tuple[str, ...]
+    exclude: tuple[str, ...]
     include_boto3: bool
     handler: str | None = None
-    layers: list[str] = field(default_factory=list)
-    aws_services: list[str] = field(default_factory=list)
+    layers: tuple[str, ...] = ()
+    aws_services: tuple[str, ...] = ()
 
     @property
     def python_version(self) -> str:
@@ -95,10 +93,10 @@ def load_artifact(config_path: Path, kind: str, display: str) -> ArtifactConfig:
         if key not in raw:
             if default is None:
                 raise BuildError(f'{display}: missing required key `{key}` (e.g. {key} = "app.handler")')
-            values[key] = list(default) if isinstance(default, list) else default
+            values[key] = tuple(default) if isinstance(default, list) else default
             continue
         _check_value(display, key, raw[key], kind_of)
-        values[key] = raw[key]
+        values[key] = tuple(raw[key]) if kind_of is list else raw[key]
     if values["runtime"] not in RUNTIMES:
         raise BuildError(f"{display}: runtime {values['runtime']!r} is not supported; use one of {', '.join(RUNTIMES)}")
     if values["architecture"] not in ARCHITECTURES:

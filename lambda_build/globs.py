@@ -7,6 +7,7 @@ pathlib's matching in Python 3.12 has no recursive `**` for relative matching, a
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from functools import lru_cache
 
 
@@ -38,6 +39,6 @@ def _compile(pattern: str) -> re.Pattern[str]:
     return re.compile("".join(out) + r"\Z")
 
 
-def matches(path: str, patterns: list[str]) -> bool:
+def matches(path: str, patterns: Sequence[str]) -> bool:
     """True when the relative POSIX `path` matches any of `patterns`."""
     return any(_compile(p).match(path) for p in patterns)

@@ -6,7 +6,7 @@ contributors so the fix (drop a dependency, move it to a layer) is obvious from 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from .errors import LimitViolation
 from .manifest import DIRECT_UPLOAD_LIMIT
@@ -17,8 +17,7 @@ MAX_LAYERS = 5
 TOP = 4
 
 
-@dataclass(frozen=True)
-class Measured:
+class Measured(NamedTuple):
     """One artifact as the checks see it."""
 
     name: str

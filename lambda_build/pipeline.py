@@ -14,14 +14,11 @@ import shutil
 import tempfile
 import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor, as_completed
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from . import manifest, state
-from .bytecode import interpreter
 from .config import ArtifactConfig, discover
 from .errors import BuildError
 from .limits import Measured, enforce
@@ -32,8 +29,7 @@ WORKERS = 2
 LOCK_FILE = ".build.lock"
 
 
-@dataclass
-class Outcome:
+class Outcome(NamedTuple):
     name: str
     status: str  # "built" | "up to date"
     seconds: float
@@ -64,6 +60,8 @@ def select(artifacts: dict[str, ArtifactConfig], names: list[str]) -> list[Artif
 
 
 def _up_to_date(record: dict[str, Any] | None, fp: str, zip_path: Path, artifact: ArtifactConfig) -> bool:
+    from .bytecode import interpreter  # searching spawns processes: only when the last build had no bytecode
+
     if not record or record["fingerprint"] != fp or record["zip_stat"] != state.zip_stat(zip_path):
         return False
     return bool(record["bytecode"]) or interpreter(artifact.python_version) is None
@@ -79,8 +77,6 @@ def build(
     root: Path, names: list[str], cache: Path, allow_s3: bool, progress: Callable[[str], None]
 ) -> list[Outcome]:
     """Build what changed among `names` (all when empty); return one outcome per selected artifact."""
-    from .builder import build as build_one  # heavy imports only when something is rebuilt
-
     artifacts = discover(root)
     chosen = select(artifacts, names)
     dist = root / "dist"
@@ -96,31 +92,13 @@ def build(
             else:
                 plans[artifact.name] = (sources, fp)
         todo = [a for a in chosen if a.name in plans]
-        if todo and any(interpreter(a.python_version) is None for a in todo):
-            missing = sorted({a.python_version for a in todo if interpreter(a.python_version) is None})
-            progress(f"warning: no Python {', '.join(missing)} found; building without bytecode (slower cold starts)")
+        if todo:
+            _warn_without_bytecode(todo, progress)
         staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=dist))
         try:
-            built = {}
-            errors: dict[str, BuildError] = {}
-            started = time.perf_counter()
-            with ThreadPoolExecutor(WORKERS) as pool:
-                futures = {pool.submit(build_one, a, plans[a.name][0], cache, staging): a for a in todo}
-                for done, future in enumerate(as_completed(futures), 1):
-                    artifact = futures[future]
-                    try:
-                        result = future.result()
-                    except BuildError as exc:
-                        errors[artifact.name] = exc
-                        progress(f"[{done}/{len(todo)}] {artifact.name}: FAILED")
-                        continue
-                    seconds = time.perf_counter() - started
-                    built[artifact.name] = result
-                    outcomes[artifact.name] = Outcome(artifact.name, "built", seconds, result.entry)
-                    progress(f"[{done}/{len(todo)}] {artifact.name}: built, {size(result.entry['zipped_bytes'])} zipped "
-                             f"({seconds:.2f} s)")
-            if errors:
-                raise errors[sorted(errors)[0]]
+            built = _run_builds(todo, plans, cache, staging, progress) if todo else {}
+            for name, result in built.items():
+                outcomes[name] = Outcome(name, "built", result.seconds, result.entry)
             new_records = {
                 name: {"fingerprint": plans[name][1], "zip_stat": None, "entry": b.entry, "bytecode": b.bytecode,
                        "packages": b.packages}
@@ -132,6 +110,44 @@ def build(
         finally:
             shutil.rmtree(staging, ignore_errors=True)
     return [outcomes[a.name] for a in chosen]
+
+
+def _warn_without_bytecode(todo: list[ArtifactConfig], progress: Callable[[str], None]) -> None:
+    """Said once per build, not per artifact: the fix (install the interpreter) is the same for all."""
+    from .bytecode import interpreter
+
+    missing = sorted({a.python_version for a in todo if interpreter(a.python_version) is None})
+    if missing:
+        progress(f"warning: no Python {', '.join(missing)} found; building without bytecode (slower cold starts)")
+
+
+def _run_builds(todo: list[ArtifactConfig], plans: dict, cache: Path, staging: Path,
+                progress: Callable[[str], None]) -> dict:
+    """Build concurrently; raise the first error (by name) after every build has finished."""
+    from concurrent.futures import ThreadPoolExecutor, as_completed  # imported here: no-op builds never need them
+
+    from .builder import build as build_one
+
+    built = {}
+    errors: dict[str, BuildError] = {}
+    started = time.perf_counter()
+    with ThreadPoolExecutor(WORKERS) as pool:
+        futures = {pool.submit(build_one, a, plans[a.name][0], cache, staging): a for a in todo}
+        for done, future in enumerate(as_completed(futures), 1):
+            name = futures[future].name
+            try:
+                result = future.result()
+            except BuildError as exc:
+                errors[name] = exc
+                progress(f"[{done}/{len(todo)}] {name}: FAILED")
+                continue
+            result.seconds = time.perf_counter() - started
+            built[name] = result
+            progress(f"[{done}/{len(todo)}] {name}: built, {size(result.entry['zipped_bytes'])} zipped "
+                     f"({result.seconds:.2f} s)")
+    if errors:
+        raise errors[sorted(errors)[0]]
+    return built
 
 
 def _commit(

@@ -9,8 +9,8 @@ from __future__ import annotations
 import hashlib
 import os
 import stat
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from .config import FUNCTION_FILE, LAYER_FILE, ArtifactConfig
 from .errors import BuildError
@@ -20,8 +20,7 @@ from .globs import matches
 _ALWAYS_EXCLUDED = [FUNCTION_FILE, LAYER_FILE, "requirements.in", "requirements.txt", "**/__pycache__/**", "**/*.pyc"]
 
 
-@dataclass(frozen=True)
-class SourceFile:
+class SourceFile(NamedTuple):
     rel: str  # POSIX path relative to the artifact directory
     path: Path
     sha256: str

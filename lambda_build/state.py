@@ -7,7 +7,6 @@ size and mtime catch a zip deleted or replaced behind the build's back without r
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import json
 from pathlib import Path
@@ -26,7 +25,7 @@ def _file_digest(path: Path) -> str | None:
 
 
 def fingerprint(artifact: ArtifactConfig, sources: list[SourceFile]) -> str:
-    config = {k: v for k, v in dataclasses.asdict(artifact).items() if k not in ("directory", "config_path")}
+    config = {k: v for k, v in artifact._asdict().items() if k not in ("directory", "config_path")}
     material = {
         "build_system": BUILD_SYSTEM_VERSION,
         "config": config,

@@ -8,9 +8,7 @@ and the choice pip made for a target is remembered so later builds pick the same
 from __future__ import annotations
 
 import hashlib
-import os
 import re
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -107,12 +105,9 @@ def ensure_wheels(cache: Path, target: Target, pins: list[Pin], display: str) ->
             sha = hashlib.sha256(wheel.read_bytes()).hexdigest()
             if pin is None or sha not in pin.hashes:
                 raise BuildError(f"{display}: pip returned {wheel.name}, which the lock does not pin; run `make lock`")
-            final_dir = _wheel_dir(cache, sha)
-            final_dir.mkdir(parents=True, exist_ok=True)
-            final = final_dir / wheel.name
+            final = _wheel_dir(cache, sha) / wheel.name
             if not final.exists():
-                shutil.copyfile(wheel, final.with_suffix(".part"))
-                os.replace(final.with_suffix(".part"), final)
+                write_atomic(final, wheel.read_bytes())
             write_atomic(_selection_file(cache, target, pin), (sha + "\n").encode())
             found[name] = final
     absent = [p for p in missing if p.name not in found]
