@@ -63,6 +63,10 @@ def _calls(records: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
     return calls
 
 
+def _stream_param(stream: str) -> dict[str, str]:
+    return {"StreamARN": stream} if stream.startswith("arn:") else {"StreamName": stream}
+
+
 def put_unordered(kinesis: Any, stream: str, entries: list[dict[str, Any]], progress: Callable[[int], None]) -> int:
     """PutRecords in calls within the API limits; entries Kinesis rejects (throttling) are resent."""
     done = 0
@@ -71,7 +75,7 @@ def put_unordered(kinesis: Any, stream: str, entries: list[dict[str, Any]], prog
 
         def attempt() -> None:
             nonlocal pending
-            response = kinesis.put_records(StreamName=stream, Records=pending)
+            response = kinesis.put_records(**_stream_param(stream), Records=pending)
             pending = [entry for entry, result in zip(pending, response["Records"], strict=True) if "ErrorCode" in result]
             if pending:
                 raise ReplayError(f"{len(pending)} record(s) rejected by {stream} (throttled?)")
@@ -86,7 +90,7 @@ def put_ordered(kinesis: Any, stream: str, entries: list[dict[str, Any]], progre
     last: dict[str, str] = {}
     for done, entry in enumerate(entries, 1):
         extra = {"SequenceNumberForOrdering": last[entry["PartitionKey"]]} if entry["PartitionKey"] in last else {}
-        response = retry_with_backoff(lambda e=entry, x=extra: kinesis.put_record(StreamName=stream, **e, **x), PUT_POLICY)
+        response = retry_with_backoff(lambda e=entry, x=extra: kinesis.put_record(**_stream_param(stream), **e, **x), PUT_POLICY)
         last[entry["PartitionKey"]] = response["SequenceNumber"]
         if done % MAX_RECORDS_PER_CALL == 0 or done == len(entries):
             progress(done)
@@ -98,8 +102,8 @@ def replay(archive_url: str, stream: str | None = None, ordered: bool = False, d
     """Replay one archive; returns the number of records put (or that would be, with dry_run)."""
     bucket, key = parse_s3_url(archive_url)
     document = load_archive(aws_clients.client("s3"), bucket, key)
-    target = stream or document["stream_arn"].split(":stream/", 1)[1]
-    region = document["stream_arn"].split(":")[3] if stream is None else None
+    target = stream or document["stream_arn"]
+    region = target.split(":")[3] if target.startswith("arn:") else None
     entries = [{"Data": base64.b64decode(r["data"]), "PartitionKey": r["partitionKey"]} for r in document["records"]]
     print(f"archive {archive_url}: {len(entries)} record(s) of {document['shard_id']} "
           f"{document['start_sequence']}..{document['end_sequence']} (complete: {document['complete']})", file=out)
@@ -118,7 +122,7 @@ def replay(archive_url: str, stream: str | None = None, ordered: bool = False, d
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m failure_archiver.replay", description=__doc__.split("\n\n")[0])
     parser.add_argument("archive", help="s3://BUCKET/KEY of a failed-batch archive")
-    parser.add_argument("--stream", help="target stream name (default: the stream the batch came from)")
+    parser.add_argument("--stream", help="target stream name or ARN (default: the stream the batch came from)")
     parser.add_argument("--ordered", action="store_true", help="PutRecord per record, ordered per partition key")
     parser.add_argument("--dry-run", action="store_true", help="show what would be replayed, put nothing")
     args = parser.parse_args(argv)

@@ -54,7 +54,7 @@ def read_batch(kinesis: Any, batch: FailedBatch, context: LambdaContext | None =
     end = int(batch.end_sequence)
     try:
         iterator = retry_with_backoff(lambda: kinesis.get_shard_iterator(
-            StreamName=batch.stream_name, ShardId=batch.shard_id, ShardIteratorType="AT_SEQUENCE_NUMBER",
+            StreamARN=batch.stream_arn, ShardId=batch.shard_id, ShardIteratorType="AT_SEQUENCE_NUMBER",
             StartingSequenceNumber=batch.start_sequence)["ShardIterator"], policy, context=context)
     except Exception as error:
         if _throttled(error) or not getattr(error, "response", None):
@@ -63,7 +63,7 @@ def read_batch(kinesis: Any, batch: FailedBatch, context: LambdaContext | None =
     records: list[dict[str, Any]] = []
     empty_reads = 0
     while iterator:
-        page = retry_with_backoff(lambda it=iterator: kinesis.get_records(ShardIterator=it, Limit=10_000),
+        page = retry_with_backoff(lambda it=iterator: kinesis.get_records(ShardIterator=it, Limit=10_000, StreamARN=batch.stream_arn),
                                   policy, context=context)
         for record in page["Records"]:
             sequence = int(record["SequenceNumber"])
