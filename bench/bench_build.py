@@ -36,6 +36,14 @@ from lambda_build.report import size, table  # noqa: E402
 from lambda_build.sources import collect  # noqa: E402
 from lambda_build.targets import Target  # noqa: E402
 
+# Import-time configuration the repository's functions read (docs/contracts.md §3): dummy values,
+# since only the import is timed.
+IMPORT_ENV = {
+    "LOG_LEVEL": "INFO", "DLQ_URL": "https://sqs.us-east-1.amazonaws.com/000000000000/dlq", "DB_HOST": "localhost",
+    "DB_PORT": "5432", "DB_NAME": "bench", "DB_USER": "bench", "DB_AUTH": "trust", "DB_SECRET_ARN": "",
+    "ARCHIVE_BUCKET": "bench", "ARCHIVE_PREFIX": "bench/", "AWS_DEFAULT_REGION": "us-east-1",
+    "AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench",
+}
 SAMPLE = {
     "functions/api_models": ("orjson\npydantic\n", "import orjson\nimport pydantic\n"),
     "functions/http_fetch": ("requests\n", "import requests\n"),
@@ -154,7 +162,7 @@ def _import_times(root: Path, work: Path, runs: int) -> list[list[str]]:
                     shutil.rmtree(cache_dir)
             module = entry["handler"].rpartition(".")[0]
             code = f"import time; t = time.perf_counter(); import {module}; print(time.perf_counter() - t)"
-            env = {**os.environ, "PYTHONPATH": f"{task}:{opt / 'python'}", "PYTHONDONTWRITEBYTECODE": "1"}
+            env = {**os.environ, **IMPORT_ENV, "PYTHONPATH": f"{task}:{opt / 'python'}", "PYTHONDONTWRITEBYTECODE": "1"}
             samples = []
             for _ in range(runs):
                 proc = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=False)
@@ -200,6 +208,10 @@ def main(argv: list[str]) -> int:
             timings.setdefault("warm build (all caches, empty dist/)", []).append(_build_py(root, primed, "build"))
         for _ in range(args.runs):
             timings.setdefault("no-op build", []).append(_build_py(root, primed, "build"))
+        for _ in range(args.runs):
+            started = time.perf_counter()
+            subprocess.run([sys.executable, "-c", "pass"], check=True)
+            timings.setdefault("(reference: bare `python -c pass`)", []).append(time.perf_counter() - started)
         changed = _biggest_function(root)
         original = changed.read_text()
         for i in range(args.runs):

@@ -45,6 +45,8 @@ def violations(artifacts: dict[str, Measured], allow_s3: bool) -> list[list[str]
             rows.append([name, "50 MB zipped (direct upload; pass --allow-s3-upload to upload via S3)",
                          f"{art.zipped:,} B", _contributors(_top(art.packages))])
         if art.kind != "function":
+            if art.unzipped > UNZIPPED_LIMIT:
+                rows.append([name, "250 MB unzipped (262,144,000 B)", f"{art.unzipped:,} B", _contributors(_top(art.packages))])
             continue
         if len(art.layers) > MAX_LAYERS:
             rows.append([name, f"at most {MAX_LAYERS} layers", f"{len(art.layers)} layers", ", ".join(art.layers)])

@@ -89,6 +89,7 @@ def build(
             fp = state.fingerprint(artifact, sources)
             if _up_to_date(records.get(artifact.name), fp, dist / f"{artifact.name}.zip", artifact):
                 outcomes[artifact.name] = Outcome(artifact.name, "up to date", 0.0, records[artifact.name]["entry"])
+                progress(f"{artifact.name}: up to date")
             else:
                 plans[artifact.name] = (sources, fp)
         todo = [a for a in chosen if a.name in plans]

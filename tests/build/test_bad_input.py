@@ -170,3 +170,9 @@ def test_unknown_artifact_name(built: Repo, capsys: pytest.CaptureFixture[str]) 
     result = built.run("build", "nope", capsys=capsys)
     assert result.code == 1
     assert "unknown artifact 'nope'; known: good" in result.err
+
+
+def test_requirements_in_without_requirements_needs_no_lock(offline_repo: Repo, capsys: pytest.CaptureFixture[str]) -> None:
+    offline_repo.function("f")
+    offline_repo.write("functions/f/requirements.in", "# nothing beyond the runtime's boto3\n\n")
+    assert offline_repo.run("build", capsys=capsys).code == 0

@@ -53,6 +53,13 @@ def test_function_plus_layers_over_250_mb_unzipped(good: Repo, capsys) -> None:
     _violates(good, capsys, "250 MB unzipped incl. layers", "272,630,", "common:(own code) 130.0 MB")
 
 
+def test_layer_alone_over_250_mb_unzipped(good: Repo, capsys) -> None:
+    good.write("functions/f/function.toml", 'handler = "app.handler"\n')
+    with open(good.root / "layers/common/zeros.bin", "wb") as handle:
+        handle.truncate(251 * MB)
+    _violates(good, capsys, "common: exceeds AWS limit 250 MB unzipped (262,144,000 B)", "(own code) 251.0 MB")
+
+
 def test_more_than_five_layers(good: Repo, capsys) -> None:
     names = [f"l{i}" for i in range(6)]
     for name in names:
