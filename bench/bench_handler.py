@@ -227,8 +227,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description="benchmark the clickstream processor's per-record path")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--sizes", default="10000,1000")
-    parser.add_argument("--rounds", type=int, default=7)
-    parser.add_argument("--processes", type=int, default=3,
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--processes", type=int, default=5,
                         help="processes per variant, interleaved so machine load hits every variant alike")
     parser.add_argument("--imports", type=int, default=15, help="fresh processes per cold-import measurement")
     args = parser.parse_args()
