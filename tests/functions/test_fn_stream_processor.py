@@ -6,6 +6,7 @@ import base64
 import uuid
 
 import orjson
+import psycopg
 import pytest
 from clickstream_processor.batch import BatchFailed, BatchLimits, BatchProcessor
 from clickstream_processor.dead_letter import SqsDeadLetter
@@ -208,3 +209,20 @@ def test_fifo_dlq_deduplicates_poison_of_a_redelivered_chunk(database, aws, queu
     bodies = [orjson.loads(m["Body"]) for m in queue_messages(fifo_url)]
     assert sorted(b["sequenceNumber"] for b in bodies) == sorted(
         event["Records"][i]["kinesis"]["sequenceNumber"] for i in (3, 6))
+
+
+def test_database_refusing_connections_fails_the_batch_and_recovery_reconnects(database, dlq_url, postgres_server):
+    processor = make_processor(database, dlq_url)
+    processor.process(clickstream_batch(5, seed=3)["Records"])
+    admin = {"host": "127.0.0.1", "port": postgres_server.port, "dbname": "postgres", "user": "postgres"}
+    with psycopg.connect(**admin, autocommit=True) as conn:
+        conn.execute(f'ALTER DATABASE "{database.name}" ALLOW_CONNECTIONS false')
+        conn.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", (database.name,))
+    event = clickstream_batch(50, seed=4)
+    with pytest.raises(BatchFailed) as failed:
+        processor.process(event["Records"])
+    assert "OperationalError" in failed.value.summary["error"]
+    with psycopg.connect(**admin, autocommit=True) as conn:
+        conn.execute(f'ALTER DATABASE "{database.name}" ALLOW_CONNECTIONS true')
+    assert processor.process(event["Records"]).response == {"batchItemFailures": []}
+    assert stored_counts(database)[0] == 55 and processor.sink.connects >= 2
