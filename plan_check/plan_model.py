@@ -3,8 +3,8 @@
 Many ARNs and IDs are unknown at plan time, so two resources are linked both by
 known values (an attribute equals another resource's id/arn/name) and by the
 `configuration` section's expression references, followed through module
-variables and outputs. Locals are not in the plan JSON, so a link made only
-through a `local.*` value cannot be followed.
+variables and outputs. Locals and dynamic blocks are not in the plan JSON: inside
+a module they fall back to the module's inputs (callers filter by resource type).
 """
 
 from __future__ import annotations
@@ -138,9 +138,34 @@ class Plan:
                 for target in self._identity.get(item, []):
                     if target.address != resource.address:
                         found[target.address] = target
-        for target in self._resolve_expression(resource.module, self.expression(resource, *path), 0):
+        expression = self.expression(resource, *path)
+        if expression is not None:
+            targets = self._resolve_expression(resource.module, expression, 0)
+        else:
+            targets = self._module_inputs(resource.module, path, 0)
+        for target in targets:
             found.setdefault(target.address, target)
         return list(found.values())
+
+    def _module_call(self, scope: str) -> tuple[str, dict[str, Any]]:
+        """The parent scope of a module instance and the `module` block that created it."""
+        parent, _, call = scope.rpartition(".module.") if ".module." in scope else ("", "", scope)
+        call_name = _strip_index(call.removeprefix("module."))
+        return parent, self.module_config(config_path(parent)).get("module_calls", {}).get(call_name, {})
+
+    def _module_inputs(self, scope: str, path: tuple[str | int, ...], depth: int) -> Iterator[Resource]:
+        """Fallback when the expression is not in the plan JSON (dynamic blocks, locals).
+
+        The value then comes from the module's inputs: those named like the block or attribute
+        (vpc_config, *subnet_ids), or every input when no path is given. Callers filter by type.
+        """
+        if not scope:
+            return
+        parent, call = self._module_call(scope)
+        names = [p for p in (path[:1] + path[-1:]) if isinstance(p, str)]
+        for name, expression in call.get("expressions", {}).items():
+            if not names or any(name == n or name.endswith(n) for n in names):
+                yield from self._resolve_expression(parent, expression, depth + 1)
 
     def _resolve_expression(self, scope: str, expression: Any, depth: int) -> Iterator[Resource]:
         if depth > 20:
@@ -156,10 +181,11 @@ class Plan:
         parts = ref.split(".")
         head = parts[0]
         if head == "var" and len(parts) > 1 and scope:
-            parent, _, call = scope.rpartition(".module.") if ".module." in scope else ("", "", scope)
-            call_name = _strip_index(call.removeprefix("module."))
-            call_config = self.module_config(config_path(parent)).get("module_calls", {}).get(call_name, {})
-            yield from self._resolve_expression(parent, call_config.get("expressions", {}).get(parts[1]), depth)
+            parent, call = self._module_call(scope)
+            yield from self._resolve_expression(parent, call.get("expressions", {}).get(parts[1]), depth)
+        elif head == "local":
+            # Locals are not in the plan JSON: a local in a module may hold any of the module's inputs.
+            yield from self._module_inputs(scope, (), depth)
         elif head == "module" and len(parts) > 2:
             name = _strip_index(parts[1])
             child = self.module_config(config_path(scope)).get("module_calls", {}).get(name, {}).get("module", {})
