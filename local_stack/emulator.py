@@ -31,6 +31,8 @@ class MotoServer:
     region: str = DEFAULT_REGION
     port: int = 0
     log_path: Path | None = None
+    # "local_stack.moto_main" runs moto without its Docker-based Kinesis/SNS -> Lambda delivery.
+    server_module: str = "moto.server"
     _process: subprocess.Popen | None = field(default=None, repr=False)
 
     @property
@@ -51,7 +53,7 @@ class MotoServer:
         self.port = self.port or free_port()
         log = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL  # noqa: SIM115
         self._process = subprocess.Popen(
-            [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(self.port)],
+            [sys.executable, "-m", self.server_module, "-H", "127.0.0.1", "-p", str(self.port)],
             stdout=log, stderr=subprocess.STDOUT, env={**os.environ, **DUMMY_CREDENTIALS},
             start_new_session=True,
         )

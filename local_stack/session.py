@@ -27,6 +27,9 @@ STATE_DIR = REPO_ROOT / ".local-stack"
 # Local-only settings of functions that talk to the database: the local PostgreSQL trusts loopback
 # connections and has no TLS, where RDS Proxy requires IAM or secret auth over TLS.
 LOCAL_DB_ENV = {"DB_AUTH": "trust", "DB_SSLMODE": "disable"}
+# Root module inputs for a throwaway emulator deployment: path-style S3 (moto serves no bucket
+# subdomains), and a database that `terraform destroy` may delete without a final snapshot.
+LOCAL_TF_VARS = {"s3_use_path_style": "true", "db_deletion_protection": "false", "db_skip_final_snapshot": "true"}
 
 
 def progress(message: str) -> None:
@@ -85,7 +88,7 @@ class LocalSession:
             progress("building dist/ (build.py build)")
             subprocess.run([sys.executable, "build.py", "build"], cwd=REPO_ROOT, check=True)
         progress("starting moto server and PostgreSQL")
-        self.moto = MotoServer(log_path=self.state_dir / "moto.log").start()
+        self.moto = MotoServer(log_path=self.state_dir / "moto.log", server_module="local_stack.moto_main").start()
         self._exit.callback(self.moto.stop)
         self.postgres = PostgresServer(database="postgres").start()
         self._exit.callback(self.postgres.stop)
@@ -94,7 +97,7 @@ class LocalSession:
         shutil.rmtree(workdir, ignore_errors=True)
         workdir.mkdir(parents=True)
         self.stack = TerraformStack(stage(".", workdir), self.moto.env(),
-                                    {"region": self.moto.region, "s3_use_path_style": "true"}, progress=True)
+                                    dict(LOCAL_TF_VARS, region=self.moto.region), progress=True)
         self.stack.init()
         if self.destroy_on_close:
             self._exit.callback(self._destroy)
