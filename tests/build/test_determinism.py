@@ -85,3 +85,19 @@ def test_manifest_hash_is_filebase64sha256(repo: Repo, capsys, orjson_lock) -> N
     assert manifest["artifacts"]["f"]["layers"] == ["common"]
     assert manifest["artifacts"]["common"]["handler"] is None
     assert str(repo.root) not in (repo.dist / "manifest.json").read_text()
+
+
+def test_incremental_rebuild_equals_clean_build(tmp_path, wheel_cache, orjson_lock) -> None:
+    """Cached trees, cached bytecode of unchanged files and one-file recompiles add up to the clean result."""
+    incremental = Repo(tmp_path / "inc" / "repo", fresh_cache(tmp_path / "inc" / "cache", wheel_cache))
+    _make(incremental, orjson_lock)
+    for name in ("util", "models", "handlers"):
+        incremental.write(f"functions/g/{name}.py", f"NAMES = {{'{name}', 'json', 'sys'}}\n\ndef {name}():\n    return NAMES\n")
+    assert incremental.run_process("build").code == 0
+    incremental.write("functions/g/models.py", "NAMES = frozenset({'models', 'changed'})\n")
+    assert incremental.run_process("build").code == 0
+    clean = Repo(tmp_path / "clean" / "repo", fresh_cache(tmp_path / "clean" / "cache", wheel_cache))
+    shutil.copytree(incremental.root / "functions", clean.root / "functions")
+    shutil.copytree(incremental.root / "layers", clean.root / "layers")
+    assert clean.run_process("build").code == 0
+    assert _zip_digests(clean) == _zip_digests(incremental)
