@@ -60,14 +60,15 @@ resource "aws_security_group" "this" {
 }
 
 resource "aws_vpc_security_group_ingress_rule" "clients" {
-  for_each = toset(var.allowed_security_group_ids)
+  # count, not for_each: the ids are usually unknown until their groups exist.
+  count = length(var.allowed_security_group_ids)
 
   security_group_id            = aws_security_group.this.id
-  description                  = "PostgreSQL from ${each.value}"
+  description                  = "PostgreSQL from client security group ${count.index}"
   ip_protocol                  = "tcp"
   from_port                    = var.port
   to_port                      = var.port
-  referenced_security_group_id = each.value
+  referenced_security_group_id = var.allowed_security_group_ids[count.index]
   tags                         = var.tags
 }
 

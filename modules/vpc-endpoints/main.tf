@@ -18,14 +18,15 @@ resource "aws_security_group" "this" {
 }
 
 resource "aws_vpc_security_group_ingress_rule" "https" {
-  for_each = length(var.interface_services) > 0 ? toset(var.allowed_security_group_ids) : toset([])
+  # count, not for_each: the ids are usually unknown until their groups exist.
+  count = length(var.interface_services) > 0 ? length(var.allowed_security_group_ids) : 0
 
   security_group_id            = aws_security_group.this[0].id
-  description                  = "HTTPS from ${each.value}"
+  description                  = "HTTPS from function security group ${count.index}"
   ip_protocol                  = "tcp"
   from_port                    = 443
   to_port                      = 443
-  referenced_security_group_id = each.value
+  referenced_security_group_id = var.allowed_security_group_ids[count.index]
   tags                         = var.tags
 }
 

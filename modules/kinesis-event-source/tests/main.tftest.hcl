@@ -230,3 +230,35 @@ run "non_stream_arn_is_rejected" {
   }
   expect_failures = [var.stream_arn]
 }
+
+run "invalid_consumer_arn_is_rejected" {
+  command = plan
+  variables {
+    consumer_arn = "arn:aws:kinesis:eu-west-1:111122223333:stream/clicks"
+  }
+  expect_failures = [var.consumer_arn]
+}
+
+run "invalid_destination_kms_key_arn_is_rejected" {
+  command = plan
+  variables {
+    destination_kms_key_arn = "alias/queue"
+  }
+  expect_failures = [var.destination_kms_key_arn]
+}
+
+run "invalid_function_name_is_rejected" {
+  command = plan
+  variables {
+    function_name = ""
+  }
+  expect_failures = [var.function_name]
+}
+
+run "invalid_stream_kms_key_arn_is_rejected" {
+  command = plan
+  variables {
+    stream_kms_key_arn = "alias/aws/kinesis"
+  }
+  expect_failures = [var.stream_kms_key_arn]
+}

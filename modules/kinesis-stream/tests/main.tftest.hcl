@@ -110,3 +110,19 @@ run "empty_kms_key_is_rejected" {
   }
   expect_failures = [var.kms_key_id]
 }
+
+run "invalid_enhanced_fan_out_consumer_name_is_rejected" {
+  command = plan
+  variables {
+    enhanced_fan_out_consumer_name = "has space"
+  }
+  expect_failures = [var.enhanced_fan_out_consumer_name]
+}
+
+run "invalid_name_is_rejected" {
+  command = plan
+  variables {
+    name = "clicks/raw"
+  }
+  expect_failures = [var.name]
+}

@@ -108,3 +108,27 @@ run "event_age_21601_is_rejected" {
   }
   expect_failures = [var.maximum_event_age_in_seconds]
 }
+
+run "invalid_destination_kms_key_arns_is_rejected" {
+  command = plan
+  variables {
+    destination_kms_key_arns = ["alias/queue"]
+  }
+  expect_failures = [var.destination_kms_key_arns]
+}
+
+run "invalid_function_name_is_rejected" {
+  command = plan
+  variables {
+    function_name = ""
+  }
+  expect_failures = [var.function_name]
+}
+
+run "invalid_on_success_destination_arn_is_rejected" {
+  command = plan
+  variables {
+    on_success_destination_arn = "arn:aws:s3:::bucket"
+  }
+  expect_failures = [var.on_success_destination_arn]
+}

@@ -265,3 +265,43 @@ run "vpc_without_security_groups_is_rejected" {
   }
   expect_failures = [var.vpc_config]
 }
+
+run "invalid_description_is_rejected" {
+  command = plan
+  variables {
+    description = format("%257s", "")
+  }
+  expect_failures = [var.description]
+}
+
+run "invalid_function_name_is_rejected" {
+  command = plan
+  variables {
+    function_name = "has.dot"
+  }
+  expect_failures = [var.function_name]
+}
+
+run "invalid_kms_key_arn_is_rejected" {
+  command = plan
+  variables {
+    kms_key_arn = "alias/lambda"
+  }
+  expect_failures = [var.kms_key_arn]
+}
+
+run "invalid_log_kms_key_arn_is_rejected" {
+  command = plan
+  variables {
+    log_kms_key_arn = "alias/logs"
+  }
+  expect_failures = [var.log_kms_key_arn]
+}
+
+run "invalid_tracing_mode_is_rejected" {
+  command = plan
+  variables {
+    tracing_mode = "On"
+  }
+  expect_failures = [var.tracing_mode]
+}

@@ -96,3 +96,26 @@ run "bad_layer_name_is_rejected" {
   }
   expect_failures = [var.layer_name]
 }
+
+run "invalid_description_is_rejected" {
+  command = plan
+  variables {
+    description = format("%257s", "")
+  }
+  expect_failures = [var.description]
+}
+
+run "s3_upload_without_bucket_is_rejected" {
+  command = plan
+  variables {
+    artifact = {
+      kind             = "layer"
+      path             = "tests/fixtures/layer.zip"
+      source_code_hash = "b6KAEA+9A8hjq/tOoV+8PwZhQachnHe+5MRMgVwn1gk="
+      runtime          = "python3.12"
+      architecture     = "x86_64"
+      upload_via_s3    = true
+    }
+  }
+  expect_failures = [var.artifact_bucket]
+}

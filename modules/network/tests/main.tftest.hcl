@@ -88,3 +88,43 @@ run "invalid_cidr_is_rejected" {
   }
   expect_failures = [var.cidr_block]
 }
+
+run "invalid_availability_zones_is_rejected" {
+  command = plan
+  variables {
+    availability_zones = ["eu-west-1a", "eu-west-1a"]
+  }
+  expect_failures = [var.availability_zones]
+}
+
+run "invalid_flow_logs_kms_key_arn_is_rejected" {
+  command = plan
+  variables {
+    flow_logs_kms_key_arn = "alias/logs"
+  }
+  expect_failures = [var.flow_logs_kms_key_arn]
+}
+
+run "invalid_flow_logs_retention_in_days_is_rejected" {
+  command = plan
+  variables {
+    flow_logs_retention_in_days = 2
+  }
+  expect_failures = [var.flow_logs_retention_in_days]
+}
+
+run "invalid_name_is_rejected" {
+  command = plan
+  variables {
+    name = "has space"
+  }
+  expect_failures = [var.name]
+}
+
+run "invalid_subnet_newbits_is_rejected" {
+  command = plan
+  variables {
+    subnet_newbits = 3
+  }
+  expect_failures = [var.subnet_newbits]
+}

@@ -39,7 +39,7 @@ run "tls_secrets_and_iam_auth" {
     error_message = "rds-db:connect must be scoped to this proxy and the given user"
   }
   assert {
-    condition     = aws_vpc_security_group_ingress_rule.clients["sg-0f1"].from_port == 5432 && aws_vpc_security_group_egress_rule.database.referenced_security_group_id == "sg-0db"
+    condition     = aws_vpc_security_group_ingress_rule.clients[0].from_port == 5432 && aws_vpc_security_group_egress_rule.database.referenced_security_group_id == "sg-0db"
     error_message = "the proxy admits clients on 5432 and talks only to the database"
   }
   assert {
@@ -122,4 +122,76 @@ run "no_secret_is_rejected" {
     secret_arns = []
   }
   expect_failures = [var.secret_arns]
+}
+
+run "invalid_allowed_security_group_ids_is_rejected" {
+  command = plan
+  variables {
+    allowed_security_group_ids = ["default"]
+  }
+  expect_failures = [var.allowed_security_group_ids]
+}
+
+run "invalid_database_security_group_id_is_rejected" {
+  command = plan
+  variables {
+    database_security_group_id = "database"
+  }
+  expect_failures = [var.database_security_group_id]
+}
+
+run "invalid_db_users_is_rejected" {
+  command = plan
+  variables {
+    db_users = ["app-user"]
+  }
+  expect_failures = [var.db_users]
+}
+
+run "invalid_iam_auth_is_rejected" {
+  command = plan
+  variables {
+    iam_auth = "OPTIONAL"
+  }
+  expect_failures = [var.iam_auth]
+}
+
+run "invalid_name_is_rejected" {
+  command = plan
+  variables {
+    name = "1proxy"
+  }
+  expect_failures = [var.name]
+}
+
+run "invalid_port_is_rejected" {
+  command = plan
+  variables {
+    port = 80
+  }
+  expect_failures = [var.port]
+}
+
+run "invalid_secrets_kms_key_arn_is_rejected" {
+  command = plan
+  variables {
+    secrets_kms_key_arn = "alias/secrets"
+  }
+  expect_failures = [var.secrets_kms_key_arn]
+}
+
+run "invalid_session_pinning_filters_is_rejected" {
+  command = plan
+  variables {
+    session_pinning_filters = ["EXCLUDE_TRANSACTIONS"]
+  }
+  expect_failures = [var.session_pinning_filters]
+}
+
+run "invalid_vpc_id_is_rejected" {
+  command = plan
+  variables {
+    vpc_id = "default"
+  }
+  expect_failures = [var.vpc_id]
 }

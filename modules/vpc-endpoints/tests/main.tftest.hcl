@@ -29,7 +29,7 @@ run "gateway_and_interface_endpoints" {
     error_message = "interface endpoints must sit in the given subnets"
   }
   assert {
-    condition     = aws_vpc_security_group_ingress_rule.https["sg-0f1"].from_port == 443 && aws_vpc_security_group_ingress_rule.https["sg-0f1"].referenced_security_group_id == "sg-0f1"
+    condition     = aws_vpc_security_group_ingress_rule.https[0].from_port == 443 && aws_vpc_security_group_ingress_rule.https[0].referenced_security_group_id == "sg-0f1"
     error_message = "only HTTPS from the function security group may reach the endpoints"
   }
   assert {
@@ -79,4 +79,36 @@ run "invalid_policy_is_rejected" {
     endpoint_policies = { sqs = "{not json" }
   }
   expect_failures = [var.endpoint_policies]
+}
+
+run "invalid_allowed_security_group_ids_is_rejected" {
+  command = plan
+  variables {
+    allowed_security_group_ids = ["default"]
+  }
+  expect_failures = [var.allowed_security_group_ids]
+}
+
+run "invalid_name_is_rejected" {
+  command = plan
+  variables {
+    name = "has space"
+  }
+  expect_failures = [var.name]
+}
+
+run "invalid_route_table_ids_is_rejected" {
+  command = plan
+  variables {
+    route_table_ids = []
+  }
+  expect_failures = [var.route_table_ids]
+}
+
+run "invalid_vpc_id_is_rejected" {
+  command = plan
+  variables {
+    vpc_id = "default"
+  }
+  expect_failures = [var.vpc_id]
 }

@@ -1,0 +1,63 @@
+"""Run the real Terraform CLI (through the project's provider discovery) for the terraform tests."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from tooling.terraform_env import terraform_environ
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+ROOT_TEST_DIR = "tests/terraform/root"
+
+
+def module_dirs() -> list[Path]:
+    return sorted(d for d in (REPO_ROOT / "modules").iterdir() if (d / "main.tf").is_file())
+
+
+def example_dirs() -> list[Path]:
+    return sorted(d for m in module_dirs() for d in (m / "examples").iterdir() if (d / "main.tf").is_file())
+
+
+def config_dirs() -> list[Path]:
+    """Every Terraform configuration that must init and validate: root, modules, examples."""
+    return [REPO_ROOT, *module_dirs(), *example_dirs()]
+
+
+def label(path: Path) -> str:
+    return "root" if path == REPO_ROOT else str(path.relative_to(REPO_ROOT))
+
+
+def terraform(cwd: Path, *args: str, env: dict[str, str] | None = None, timeout: float = 600) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        ["terraform", *args], cwd=cwd, env=terraform_environ({**os.environ, **(env or {})}), capture_output=True, text=True,
+        timeout=timeout, check=False,
+    )
+
+
+def init_and_validate(path: Path) -> tuple[str, str]:
+    """('', '') when the configuration is valid, else the failing step and its output."""
+    init = terraform(path, "init", "-backend=false", "-input=false", "-no-color")
+    if init.returncode != 0:
+        return "init", init.stdout + init.stderr
+    validate = terraform(path, "validate", "-no-color")
+    if validate.returncode != 0:
+        return "validate", validate.stdout + validate.stderr
+    return "", ""
+
+
+def init_and_validate_all(paths: list[Path], workers: int = 2) -> dict[Path, tuple[str, str]]:
+    """Validation is dominated by the provider's schema load; two at a time fill two cores."""
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        return dict(zip(paths, pool.map(init_and_validate, paths), strict=True))
+
+
+def copy_root(dest: Path) -> Path:
+    """The root module and its modules without anything built or initialised (no dist/, no .terraform)."""
+    for tf in REPO_ROOT.glob("*.tf"):
+        shutil.copy2(tf, dest / tf.name)
+    shutil.copytree(REPO_ROOT / "modules", dest / "modules", ignore=shutil.ignore_patterns(".terraform*"))
+    return dest
