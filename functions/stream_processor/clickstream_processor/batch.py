@@ -17,6 +17,7 @@ from bisect import bisect_left
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from operator import itemgetter
 from typing import Any, Protocol
 
 from pipeline_common.retry import LambdaContext, RetryPolicy, retry_with_backoff
@@ -49,6 +50,7 @@ class BatchResult:
     summary: dict[str, Any]
 
 
+_KINESIS = itemgetter("kinesis")
 DEFAULT_SINK_POLICY = RetryPolicy(max_attempts=3, base_delay=0.1, max_delay=2.0)
 
 
@@ -81,11 +83,15 @@ class BatchProcessor:
         return retry_with_backoff(lambda: self.sink.write(shard_id, kinesis), self.sink_policy,
                                   context=context, on_retry=lambda *_: self.sink.reset())
 
-    def _store(self, shard_id: str, records: Sequence[dict], indexes: list[int],
+    def _store(self, shard_id: str, records: Sequence[dict], indexes: Sequence[int],
                context: LambdaContext | None) -> tuple[int, list[Poison]]:
         """New rows stored, and records the database itself rejected (found by retrying one by one)."""
+        if isinstance(indexes, range):
+            kinesis = list(map(_KINESIS, records[indexes.start:indexes.stop]))
+        else:
+            kinesis = [records[i]["kinesis"] for i in indexes]
         try:
-            return self._write(shard_id, [records[i]["kinesis"] for i in indexes], context), []
+            return self._write(shard_id, kinesis, context), []
         except Exception as error:
             if not self.sink.is_data_error(error):
                 raise
@@ -119,7 +125,7 @@ class BatchProcessor:
             hi = bisect_left(poison_at, end, lo)
             chunk_poison = poison[lo:hi]
             bad = set(poison_at[lo:hi])
-            indexes = [i for i in range(start, end) if i not in bad]
+            indexes: Sequence[int] = [i for i in range(start, end) if i not in bad] if bad else range(start, end)
             try:
                 new, rejected = self._store(shard_id, records, indexes, context)
                 chunk_poison = sorted(chunk_poison + rejected, key=lambda p: p.index) if rejected else chunk_poison

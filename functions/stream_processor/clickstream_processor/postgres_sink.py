@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable, Sequence
+from operator import itemgetter
 from typing import Any
 
 SCHEMA_LOCK_KEY = 4_242_001
@@ -71,13 +72,22 @@ SELECT count(*) FROM inserted
 """
 
 
+_DATA = itemgetter("data")
+_KEY = itemgetter("partitionKey")
+_SEQ = itemgetter("sequenceNumber")
+_ARRIVAL = itemgetter("approximateArrivalTimestamp")
+
+
 def chunk_params(shard_id: str, kinesis: Sequence[dict]) -> dict[str, Any]:
-    """The statement's parameters: four arrays taken from the records as delivered, no decoding."""
+    """The statement's parameters: four arrays taken from the records as delivered, no decoding.
+
+    map + itemgetter keeps the per-record work in C.
+    """
     return {
-        "data": [k["data"] for k in kinesis],
-        "keys": [k["partitionKey"] for k in kinesis],
-        "seqs": [k["sequenceNumber"] for k in kinesis],
-        "arrivals": [float(k["approximateArrivalTimestamp"]) for k in kinesis],
+        "data": list(map(_DATA, kinesis)),
+        "keys": list(map(_KEY, kinesis)),
+        "seqs": list(map(_SEQ, kinesis)),
+        "arrivals": list(map(float, map(_ARRIVAL, kinesis))),
         "shard": shard_id,
     }
 
