@@ -60,11 +60,13 @@ def select(artifacts: dict[str, ArtifactConfig], names: list[str]) -> list[Artif
 
 
 def _up_to_date(record: dict[str, Any] | None, fp: str, zip_path: Path, artifact: ArtifactConfig) -> bool:
-    from .bytecode import interpreter  # searching spawns processes: only when the last build had no bytecode
-
     if not record or record["fingerprint"] != fp or record["zip_stat"] != state.zip_stat(zip_path):
         return False
-    return bool(record["bytecode"]) or interpreter(artifact.python_version) is None
+    if record["bytecode"]:
+        return True
+    from .bytecode import interpreter  # searching spawns processes: only when the last build had no bytecode
+
+    return interpreter(artifact.python_version) is None
 
 
 def _measured(artifact: ArtifactConfig, record: dict[str, Any]) -> Measured:
