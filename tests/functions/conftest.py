@@ -18,7 +18,9 @@ for source in SOURCE_DIRS:
     if str(source) not in sys.path:
         sys.path.insert(0, str(source))
 
+import orjson  # noqa: E402
 import psycopg  # noqa: E402
+from kinesis_events import ACCOUNT, REGION, clickstream_events  # noqa: E402
 from pipeline_common import aws_clients  # noqa: E402
 
 from local_stack.emulator import MotoServer  # noqa: E402
@@ -82,3 +84,18 @@ def drain_queue(queue_url: str) -> list[dict]:
 @pytest.fixture
 def queue_messages() -> Callable[[str], list[dict]]:
     return drain_queue
+
+
+@pytest.fixture
+def stream(aws) -> dict:
+    """A one-shard stream holding 30 clickstream records; returns name, ARN, shard and what was put."""
+    kinesis = aws_clients.client("kinesis")
+    name = f"clicks-{uuid.uuid4().hex[:8]}"
+    kinesis.create_stream(StreamName=name, ShardCount=1)
+    kinesis.get_waiter("stream_exists").wait(StreamName=name, WaiterConfig={"Delay": 0.2})
+    payloads = [orjson.dumps(e) for e in clickstream_events(30, seed=5)]
+    keys = [f"user-{i % 4}" for i in range(30)]
+    put = kinesis.put_records(StreamName=name, Records=[{"Data": d, "PartitionKey": k} for d, k in zip(payloads, keys, strict=True)])
+    shard = kinesis.list_shards(StreamName=name)["Shards"][0]["ShardId"]
+    return {"name": name, "arn": f"arn:aws:kinesis:{REGION}:{ACCOUNT}:stream/{name}", "shard": shard,
+            "payloads": payloads, "keys": keys, "sequences": [r["SequenceNumber"] for r in put["Records"]]}

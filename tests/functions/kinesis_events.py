@@ -103,3 +103,32 @@ class FakeContext:
 
     def get_remaining_time_in_millis(self) -> int:
         return self.remaining_ms
+
+
+def on_failure_sns_event(stream: dict, first: int, last: int, end_sequence: str | None = None) -> dict:
+    """What SNS delivers to the function for one Kinesis on-failure record (AWS's documented shape)."""
+    message = {
+        "requestContext": {"requestId": str(uuid.uuid4()), "condition": "RetryAttemptsExhausted",
+                           "functionArn": f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:stream-processor",
+                           "approximateInvokeCount": 4},
+        "responseContext": {"statusCode": 200, "executedVersion": "$LATEST", "functionError": "Unhandled"},
+        "version": "1.0",
+        "timestamp": "2026-11-26T16:00:05.021Z",
+        "KinesisBatchInfo": {
+            "shardId": stream["shard"],
+            "startSequenceNumber": stream["sequences"][first],
+            "endSequenceNumber": end_sequence or stream["sequences"][last],
+            "approximateArrivalOfFirstRecord": "2026-11-26T16:00:00.835Z",
+            "approximateArrivalOfLastRecord": "2026-11-26T16:00:01.580Z",
+            "batchSize": last - first + 1,
+            "streamArn": stream["arn"],
+        },
+    }
+    topic = f"arn:aws:sns:{REGION}:{ACCOUNT}:stream-processor-failures"
+    return {"Records": [{
+        "EventSource": "aws:sns", "EventVersion": "1.0", "EventSubscriptionArn": f"{topic}:{uuid.uuid4()}",
+        "Sns": {"Type": "Notification", "MessageId": str(uuid.uuid4()), "TopicArn": topic, "Subject": None,
+                "Message": orjson.dumps(message).decode(), "Timestamp": "2026-11-26T16:00:05.100Z",
+                "SignatureVersion": "1", "Signature": "EXAMPLE", "SigningCertUrl": "https://example.invalid/cert.pem",
+                "UnsubscribeUrl": "https://example.invalid/unsubscribe", "MessageAttributes": {}},
+    }]}

@@ -8,10 +8,12 @@ import shutil
 import subprocess
 import sys
 import tomllib
+import uuid
 from pathlib import Path
 
 import orjson
-from kinesis_events import clickstream_batch
+from kinesis_events import clickstream_batch, on_failure_sns_event
+from pipeline_common import aws_clients
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -74,3 +76,14 @@ def test_stream_processor_refuses_to_start_without_its_configuration(tmp_path):
     assert out.stderr.decode().strip().splitlines()[-1] == (
         "pipeline_common.config.ConfigError: environment variable DLQ_URL is required but not set; "
         "set it in the function's environment")
+
+
+def test_failure_handler_runs_from_the_deployed_layout(tmp_path, aws, stream):
+    task, layer, handler = deploy(tmp_path, "failure_handler", "failure_archiver")
+    bucket = f"archive-{uuid.uuid4().hex[:8]}"
+    aws_clients.client("s3").create_bucket(Bucket=bucket)
+    env = {**aws.env(), "ARCHIVE_BUCKET": bucket, "LOG_LEVEL": "INFO"}
+    result, logs = invoke(tmp_path, task, layer, handler, env, on_failure_sns_event(stream, 2, 6))
+    assert [(a["records"], a["complete"], a["outcome"]) for a in result["archived"]] == [(5, True, "written")]
+    assert [line["message"] for line in logs] == ["failed batch archived"]
+    assert aws_clients.client("s3").list_objects_v2(Bucket=bucket)["KeyCount"] == 1

@@ -12,23 +12,8 @@ import pytest
 from failure_archiver import replay as replay_cli
 from failure_archiver.archive import decode
 from failure_archiver.on_failure import NotAnOnFailureRecord, parse_event
-from kinesis_events import ACCOUNT, REGION, FakeContext, clickstream_events
+from kinesis_events import FakeContext, on_failure_sns_event
 from pipeline_common import aws_clients
-
-
-@pytest.fixture
-def stream(aws) -> dict:
-    """A one-shard stream holding 30 clickstream records; returns name, ARN, shard and what was put."""
-    kinesis = aws_clients.client("kinesis")
-    name = f"clicks-{uuid.uuid4().hex[:8]}"
-    kinesis.create_stream(StreamName=name, ShardCount=1)
-    kinesis.get_waiter("stream_exists").wait(StreamName=name, WaiterConfig={"Delay": 0.2})
-    payloads = [orjson.dumps(e) for e in clickstream_events(30, seed=5)]
-    keys = [f"user-{i % 4}" for i in range(30)]
-    put = kinesis.put_records(StreamName=name, Records=[{"Data": d, "PartitionKey": k} for d, k in zip(payloads, keys, strict=True)])
-    shard = kinesis.list_shards(StreamName=name)["Shards"][0]["ShardId"]
-    return {"name": name, "arn": f"arn:aws:kinesis:{REGION}:{ACCOUNT}:stream/{name}", "shard": shard,
-            "payloads": payloads, "keys": keys, "sequences": [r["SequenceNumber"] for r in put["Records"]]}
 
 
 @pytest.fixture
@@ -41,35 +26,6 @@ def archive_handler(aws, monkeypatch):
     module = importlib.reload(sys.modules["failure_archiver.lambda_handler"]) \
         if "failure_archiver.lambda_handler" in sys.modules else importlib.import_module("failure_archiver.lambda_handler")
     return module, bucket
-
-
-def on_failure_sns_event(stream: dict, first: int, last: int, end_sequence: str | None = None) -> dict:
-    """What SNS delivers to the function for one Kinesis on-failure record (AWS's documented shape)."""
-    message = {
-        "requestContext": {"requestId": str(uuid.uuid4()), "condition": "RetryAttemptsExhausted",
-                           "functionArn": f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:stream-processor",
-                           "approximateInvokeCount": 4},
-        "responseContext": {"statusCode": 200, "executedVersion": "$LATEST", "functionError": "Unhandled"},
-        "version": "1.0",
-        "timestamp": "2026-11-26T16:00:05.021Z",
-        "KinesisBatchInfo": {
-            "shardId": stream["shard"],
-            "startSequenceNumber": stream["sequences"][first],
-            "endSequenceNumber": end_sequence or stream["sequences"][last],
-            "approximateArrivalOfFirstRecord": "2026-11-26T16:00:00.835Z",
-            "approximateArrivalOfLastRecord": "2026-11-26T16:00:01.580Z",
-            "batchSize": last - first + 1,
-            "streamArn": stream["arn"],
-        },
-    }
-    topic = f"arn:aws:sns:{REGION}:{ACCOUNT}:stream-processor-failures"
-    return {"Records": [{
-        "EventSource": "aws:sns", "EventVersion": "1.0", "EventSubscriptionArn": f"{topic}:{uuid.uuid4()}",
-        "Sns": {"Type": "Notification", "MessageId": str(uuid.uuid4()), "TopicArn": topic, "Subject": None,
-                "Message": orjson.dumps(message).decode(), "Timestamp": "2026-11-26T16:00:05.100Z",
-                "SignatureVersion": "1", "Signature": "EXAMPLE", "SigningCertUrl": "https://example.invalid/cert.pem",
-                "UnsubscribeUrl": "https://example.invalid/unsubscribe", "MessageAttributes": {}},
-    }]}
 
 
 def read_archive(bucket: str, key: str) -> dict:
