@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from plan_check import report
-from plan_check.findings import Allowance, Context, Finding, Options
+from plan_check.findings import Allowance, Context, Options
 from plan_check.manifest import ManifestError, load_manifest
 from plan_check.plan_model import PlanError, load_plan
 from plan_check.rules import ALL_RULES, run_all
@@ -47,14 +47,7 @@ def _write(text: str, output: Path | None) -> None:
     tmp.replace(output)
 
 
-def render(fmt: str, violations: list[Finding], allowed: list[Finding], checked: int) -> str:
-    if fmt == "json":
-        return report.as_json(violations, allowed, checked, ALL_RULES)
-    if fmt == "junit":
-        return report.junit(violations, allowed, ALL_RULES)
-    if fmt == "markdown":
-        return report.markdown(violations, allowed, checked)
-    return report.table(violations, allowed, checked)
+RENDERERS = {"table": report.table, "markdown": report.markdown, "json": report.as_json, "junit": report.junit}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -77,9 +70,15 @@ def main(argv: list[str] | None = None) -> int:
         print(f"plan_check: error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     options = Options(account_concurrency=args.account_concurrency, record_size=args.record_size)
-    findings = list(run_all(Context(plan=plan, manifest=manifest, options=options)))
+    ctx = Context(plan=plan, manifest=manifest, options=options)
+    findings = list(run_all(ctx))
     allowed = [f for f in findings if any(a.covers(f) for a in allowances)]
-    violations = [f for f in findings if f not in allowed]
-    checked = len({r.address for r in plan.resources if r.mode == "managed"})
-    _write(render(args.format, violations, allowed, checked), args.output)
-    return EXIT_VIOLATIONS if violations else EXIT_OK
+    result = report.Result(
+        violations=[f for f in findings if f not in allowed],
+        allowed=allowed,
+        unverified=ctx.unverified,
+        checked=len({r.address for r in plan.resources if r.mode == "managed"}),
+        rules=ALL_RULES,
+    )
+    _write(RENDERERS[args.format](result), args.output)
+    return EXIT_VIOLATIONS if result.violations else EXIT_OK

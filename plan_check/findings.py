@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import fnmatch
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from plan_check.manifest import Artifact, Manifest
 from plan_check.plan_model import Plan, Resource
@@ -41,6 +41,11 @@ class Context:
     plan: Plan
     manifest: Manifest
     options: Options
+    unverified: list[Finding] = field(default_factory=list)
+
+    def cannot_verify(self, rule: Rule, address: str, reason: str) -> None:
+        """Record what a rule could not decide from this plan, so the report says so instead of passing silently."""
+        self.unverified.append(Finding(rule, address, reason))
 
     def artifact_of(self, resource: Resource) -> Artifact | None:
         """The manifest artifact a function or layer version deploys: by `filename`, else its S3 object or key."""

@@ -1,9 +1,10 @@
-"""Render findings as a terminal table, Markdown (PR comments), JSON or JUnit XML."""
+"""Render a check result as a terminal table, Markdown (PR comments), JSON or JUnit XML."""
 
 from __future__ import annotations
 
 import json
 import textwrap
+from dataclasses import dataclass
 from xml.etree import ElementTree
 
 from plan_check.findings import Finding, Rule
@@ -12,71 +13,96 @@ COLUMNS = ("RULE", "ADDRESS", "PROBLEM", "FIX")
 WIDTHS = (30, 200, 56, 56)
 
 
-def _summary(violations: list[Finding], allowed: list[Finding], checked: int) -> str:
-    if not violations:
-        tail = f", {len(allowed)} allowed by --allow" if allowed else ""
-        return f"plan-check: OK, {checked} resources pass every rule{tail}"
-    rules = len({f.rule.id for f in violations})
-    return f"plan-check: {len(violations)} violation(s) of {rules} rule(s) in {checked} resources, {len(allowed)} allowed"
+@dataclass(frozen=True)
+class Result:
+    violations: list[Finding]
+    allowed: list[Finding]
+    unverified: list[Finding]
+    checked: int
+    rules: tuple[Rule, ...]
 
 
-def _cells(finding: Finding, allowed: bool) -> tuple[str, ...]:
-    return (finding.rule.id + (" (allowed)" if allowed else ""), finding.address, finding.problem, finding.how_to_fix)
+def summary(result: Result) -> str:
+    tail = f", {len(result.unverified)} not verifiable from this plan" if result.unverified else ""
+    if not result.violations:
+        allowed = f", {len(result.allowed)} allowed by --allow" if result.allowed else ""
+        return f"plan-check: OK, {result.checked} resources pass every rule{allowed}{tail}"
+    rules = len({f.rule.id for f in result.violations})
+    return (f"plan-check: {len(result.violations)} violation(s) of {rules} rule(s) in {result.checked} resources, "
+            f"{len(result.allowed)} allowed{tail}")
 
 
-def table(violations: list[Finding], allowed: list[Finding], checked: int) -> str:
-    """Wrapped fixed-width columns, so the table stays readable in a CI log."""
-    rows = [_cells(f, False) for f in violations] + [_cells(f, True) for f in allowed]
-    if not rows:
-        return _summary(violations, allowed, checked) + "\n"
-    widths = [min(limit, max(len(c) for c in [head, *(r[i] for r in rows)])) for i, (head, limit) in enumerate(zip(COLUMNS, WIDTHS, strict=True))]
-    lines = ["  ".join(h.ljust(w) for h, w in zip(COLUMNS, widths, strict=True)).rstrip()]
-    lines.append("  ".join("-" * w for w in widths))
+def _rows(result: Result) -> list[tuple[str, ...]]:
+    def cells(f: Finding, tag: str) -> tuple[str, ...]:
+        return (f.rule.id + tag, f.address, f.problem, f.how_to_fix)
+
+    return [cells(f, "") for f in result.violations] + [cells(f, " (allowed)") for f in result.allowed]
+
+
+def _grid(rows: list[tuple[str, ...]], columns: tuple[str, ...]) -> list[str]:
+    """Fixed-width columns, wrapped so the table stays readable in a CI log."""
+    widths = [min(limit, max(len(c) for c in [head, *(r[i] for r in rows)]))
+              for i, (head, limit) in enumerate(zip(columns, WIDTHS, strict=False))]
+    lines = ["  ".join(h.ljust(w) for h, w in zip(columns, widths, strict=True)).rstrip(), "  ".join("-" * w for w in widths)]
     for row in rows:
         wrapped = [textwrap.wrap(cell, w, break_on_hyphens=False) or [""] for cell, w in zip(row, widths, strict=True)]
         for n in range(max(len(w) for w in wrapped)):
             lines.append("  ".join((w[n] if n < len(w) else "").ljust(width) for w, width in zip(wrapped, widths, strict=True)).rstrip())
-    return "\n".join([*lines, "", _summary(violations, allowed, checked)]) + "\n"
+    return lines
 
 
-def markdown(violations: list[Finding], allowed: list[Finding], checked: int) -> str:
-    def cell(text: str) -> str:
-        return text.replace("|", "\\|").replace("\n", " ")
-
-    lines = [f"**{_summary(violations, allowed, checked)}**", ""]
-    rows = [_cells(f, False) for f in violations] + [_cells(f, True) for f in allowed]
-    if rows:
-        lines += ["| Rule | Address | Problem | Fix |", "|---|---|---|---|"]
-        lines += [f"| `{cell(r[0])}` | `{cell(r[1])}` | {cell(r[2])} | {cell(r[3])} |" for r in rows]
+def table(result: Result) -> str:
+    lines = [*_grid(rows, COLUMNS), ""] if (rows := _rows(result)) else []
+    lines.append(summary(result))
+    if result.unverified:
+        lines += ["", "Not verifiable from this plan (values known only after apply, or outside this configuration):"]
+        lines += _grid([(f.rule.id, f.address, f.problem) for f in result.unverified], ("RULE", "ADDRESS", "WHY"))
     return "\n".join(lines) + "\n"
 
 
-def as_json(violations: list[Finding], allowed: list[Finding], checked: int, rules: tuple[Rule, ...]) -> str:
+def markdown(result: Result) -> str:
+    def cell(text: str) -> str:
+        return text.replace("|", "\\|").replace("\n", " ")
+
+    lines = [f"**{summary(result)}**", ""]
+    if rows := _rows(result):
+        lines += ["| Rule | Address | Problem | Fix |", "|---|---|---|---|"]
+        lines += [f"| `{cell(r[0])}` | `{cell(r[1])}` | {cell(r[2])} | {cell(r[3])} |" for r in rows]
+    if result.unverified:
+        lines += ["", "<details><summary>Not verifiable from this plan</summary>", ""]
+        lines += [f"- `{f.rule.id}` `{cell(f.address)}`: {cell(f.problem)}" for f in result.unverified]
+        lines += ["", "</details>"]
+    return "\n".join(lines) + "\n"
+
+
+def as_json(result: Result) -> str:
     def item(f: Finding) -> dict[str, str]:
         return {"rule": f.rule.id, "address": f.address, "problem": f.problem, "fix": f.how_to_fix}
 
     return json.dumps({
-        "ok": not violations,
-        "resources_checked": checked,
-        "violations": [item(f) for f in violations],
-        "allowed": [item(f) for f in allowed],
-        "rules": [{"id": r.id, "explanation": r.explanation, "fix": r.fix} for r in rules],
+        "ok": not result.violations,
+        "resources_checked": result.checked,
+        "violations": [item(f) for f in result.violations],
+        "allowed": [item(f) for f in result.allowed],
+        "unverified": [{"rule": f.rule.id, "address": f.address, "reason": f.problem} for f in result.unverified],
+        "rules": [{"id": r.id, "explanation": r.explanation, "fix": r.fix} for r in result.rules],
     }, indent=2) + "\n"
 
 
-def junit(violations: list[Finding], allowed: list[Finding], rules: tuple[Rule, ...]) -> str:
+def junit(result: Result) -> str:
     """One test case per rule; each violation is a failure inside its rule's case."""
-    suite = ElementTree.Element("testsuite", name="plan-check", tests=str(len(rules)),
-                                failures=str(len({f.rule.id for f in violations})), errors="0")
-    for rule in rules:
+    failed_rules = {f.rule.id for f in result.violations}
+    suite = ElementTree.Element("testsuite", name="plan-check", tests=str(len(result.rules)),
+                                failures=str(len(failed_rules)), errors="0")
+    for rule in result.rules:
         case = ElementTree.SubElement(suite, "testcase", classname="plan_check", name=rule.id)
-        failed = [f for f in violations if f.rule.id == rule.id]
+        failed = [f for f in result.violations if f.rule.id == rule.id]
         if failed:
             failure = ElementTree.SubElement(case, "failure", message=f"{len(failed)} violation(s): {rule.explanation}")
             failure.text = "\n".join(f"{f.address}: {f.problem} -> {f.how_to_fix}" for f in failed)
-        skipped = [f for f in allowed if f.rule.id == rule.id]
-        if skipped and not failed:
-            out = ElementTree.SubElement(case, "system-out")
-            out.text = "\n".join(f"allowed: {f.address}: {f.problem}" for f in skipped)
+        notes = [f"allowed: {f.address}: {f.problem}" for f in result.allowed if f.rule.id == rule.id]
+        notes += [f"not verifiable: {f.address}: {f.problem}" for f in result.unverified if f.rule.id == rule.id]
+        if notes:
+            ElementTree.SubElement(case, "system-out").text = "\n".join(notes)
     ElementTree.indent(suite)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ElementTree.tostring(suite, encoding="unicode") + "\n"

@@ -24,7 +24,10 @@ def check(ctx: Context) -> Iterator[Finding]:
         if mapping.value("enabled") is False:
             continue
         factor = mapping.value("parallelization_factor") or 1
-        for stream in kinesis_streams(ctx.plan, mapping):
+        streams = kinesis_streams(ctx.plan, mapping)
+        if not streams:
+            ctx.cannot_verify(BUDGET, mapping.address, "its stream is not in this plan, so its shard count is unknown")
+        for stream in streams:
             on_demand = stream.value("stream_mode_details", 0, "stream_mode") == "ON_DEMAND"
             shards = ON_DEMAND_SHARDS if on_demand else stream.value("shard_count")
             if isinstance(shards, int) and isinstance(factor, int):

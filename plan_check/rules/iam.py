@@ -80,10 +80,19 @@ def _violations(statement: dict[str, Any]) -> Iterator[tuple[Rule, str]]:
             yield WILDCARD_RESOURCE, f'Resource "*" for {", ".join(scoped[:4])}{" …" if len(scoped) > 4 else ""}'
 
 
+def _unknown_policy(ctx: Context, resource: Resource) -> bool:
+    """Unknown at plan and not built by a policy document whose statements the plan keeps."""
+    if resource.unknown("policy"):
+        return not any(doc.type == "aws_iam_policy_document" for doc in ctx.plan.linked(resource, "policy"))
+    return resource.unknown("inline_policy") and ctx.plan.configured(resource, "inline_policy")
+
+
 def check(ctx: Context) -> Iterator[Finding]:
     candidates = ctx.plan.live(*POLICY_ATTRS, "aws_iam_role")
     candidates += [r for r in ctx.plan.resources if r.mode == "data" and r.type == "aws_iam_policy_document"]
     for resource in candidates:
+        if _unknown_policy(ctx, resource):
+            ctx.cannot_verify(WILDCARD_ACTION, resource.address, "policy JSON is known only after apply (checked once it is in state)")
         seen: set[tuple[str, str]] = set()
         for statement in _statements_of(resource):
             for rule, problem in _violations(statement):

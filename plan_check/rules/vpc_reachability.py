@@ -59,7 +59,11 @@ def check(ctx: Context) -> Iterator[Finding]:
     for function in plan.live("aws_lambda_function"):
         subnets = [s for s in plan.linked(function, "vpc_config", 0, "subnet_ids") if s.type == "aws_subnet"]
         artifact = ctx.artifact_of(function)
-        if not subnets or artifact is None or not artifact.aws_services:
+        if artifact is None or not artifact.aws_services:
+            continue
+        if not subnets:
+            if function.is_set("vpc_config", 0, "subnet_ids"):
+                ctx.cannot_verify(REACHABILITY, function.address, "its subnets are not in this plan, so their routes are unknown")
             continue
         vpcs = {vpc.address for subnet in subnets for vpc in plan.linked(subnet, "vpc_id")}
         tables = {subnet.address: _route_tables(plan, subnet) for subnet in subnets}

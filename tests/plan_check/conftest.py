@@ -2,8 +2,9 @@
 
 Each fixture directory under fixtures/ is copied to a temp dir, given freshly built zips and a
 manifest (a miniature of build.py's output, described by the fixture's artifacts.json), then
-`terraform init`, `plan -out` and `show -json` run for real. Plans are made two at a time in the
-background as soon as the first test asks for one, and cached for the session.
+`terraform init`, `plan -out` and `show -json` run for real. Plans are made three at a time in the
+background as soon as the first test asks for one, and cached for the session; the repository's
+own root module is planned (and applied, and planned again) alongside them.
 """
 
 from __future__ import annotations
@@ -14,8 +15,9 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
@@ -25,6 +27,10 @@ from local_stack.emulator import MotoServer
 from tooling.terraform_env import terraform_environ
 
 FIXTURES = Path(__file__).parent / "fixtures"
+REPO = Path(__file__).resolve().parents[2]
+# The root module's own settings for an emulator (path-style S3, disposable database), own name prefix.
+ROOT_EMULATOR_VARS = ("-var=name=pc-root", "-var=s3_use_path_style=true", "-var=db_deletion_protection=false",
+                      "-var=db_skip_final_snapshot=true")
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)
 
 
@@ -67,6 +73,30 @@ def build_artifacts(workdir: Path) -> Path:
     return manifest
 
 
+def _stage_root_module(dest: Path) -> Path:
+    """The root *.tf files, modules/ and dist/, so nothing is written into the source tree."""
+    ignore = shutil.ignore_patterns(".terraform", "*.tfstate*", ".terraform.lock.hcl", "tests")
+    shutil.copytree(REPO / "modules", dest / "modules", ignore=ignore)
+    shutil.copytree(REPO / "dist", dest / "dist")
+    for tf_file in REPO.glob("*.tf"):
+        shutil.copy2(tf_file, dest / tf_file.name)
+    return dest
+
+
+def plan_reference_root(workdir: Path, env: dict[str, str]) -> dict[str, Path]:
+    """`make build` if needed, then a plan on an empty account, apply, and a plan over that state."""
+    if not (REPO / "dist" / "manifest.json").is_file():
+        build = subprocess.run([sys.executable, "build.py", "build"], cwd=REPO, capture_output=True, text=True, timeout=900)
+        if build.returncode != 0:
+            raise RuntimeError(f"build.py build failed:\n{build.stdout[-2000:]}{build.stderr[-2000:]}")
+    _stage_root_module(workdir)
+    fresh = workdir / "fresh-plan.json"
+    shutil.copy(make_plan(workdir, env, args=ROOT_EMULATOR_VARS), fresh)
+    terraform(["apply", "-input=false", "-auto-approve", "plan.tfplan"], workdir, env)
+    applied = make_plan(workdir, env, args=ROOT_EMULATOR_VARS)
+    return {"fresh": fresh, "applied": applied, "manifest": workdir / "dist" / "manifest.json"}
+
+
 def terraform(args: list[str], cwd: Path, env: dict[str, str]) -> str:
     result = subprocess.run(["terraform", *args, "-no-color"], cwd=cwd, env=env, capture_output=True, text=True, timeout=600)
     if result.returncode != 0:
@@ -74,13 +104,13 @@ def terraform(args: list[str], cwd: Path, env: dict[str, str]) -> str:
     return result.stdout
 
 
-def make_plan(workdir: Path, env: dict[str, str], apply_first: Path | None = None) -> Path:
+def make_plan(workdir: Path, env: dict[str, str], apply_first: Path | None = None, args: tuple[str, ...] = ()) -> Path:
     """init (+ apply of a prior version) + plan -out + show -json; returns the plan JSON path."""
     terraform(["init", "-input=false"], workdir, env)
     if apply_first is not None:
-        terraform(["apply", "-input=false", "-auto-approve"], workdir, env)
+        terraform(["apply", "-input=false", "-auto-approve", *args], workdir, env)
         shutil.copy(apply_first, workdir / "main.tf")
-    terraform(["plan", "-input=false", "-out", "plan.tfplan"], workdir, env)
+    terraform(["plan", "-input=false", "-out", "plan.tfplan", *args], workdir, env)
     plan_json = workdir / "plan.json"
     plan_json.write_text(terraform(["show", "-json", "plan.tfplan"], workdir, env))
     return plan_json
@@ -92,8 +122,12 @@ class FixturePlans:
     def __init__(self, root: Path, env: dict[str, str]) -> None:
         self.root = root
         self.env = env
-        self.pool = ThreadPoolExecutor(max_workers=2)
+        # Three at a time: most of an apply is the provider waiting on the emulator, not CPU.
+        self.pool = ThreadPoolExecutor(max_workers=3)
         self.futures: dict[str, Future[Path]] = {}
+        self.reference_root: Future[dict[str, Path]] | None = None
+        if (REPO / "main.tf").is_file():
+            self.reference_root = self.pool.submit(plan_reference_root, root / "reference_root", env)
         cases = sorted((not (p / "v1").is_dir(), p.name) for p in FIXTURES.iterdir() if p.is_dir())
         for _, case in cases:
             self.futures[case] = self.pool.submit(self._plan, case)
@@ -119,12 +153,6 @@ def plan_env(moto_server: MotoServer) -> dict[str, str]:
     """Terraform's environment aimed at the emulator, free of the caller's own AWS settings."""
     base = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
     return terraform_environ({**base, **moto_server.env()})
-
-
-@pytest.fixture(scope="session")
-def plan_config(plan_env: dict[str, str]) -> Callable[[Path], Path]:
-    """init + plan + show -json of a configuration directory against the emulator."""
-    return lambda workdir: make_plan(workdir, plan_env)
 
 
 @pytest.fixture(scope="session")

@@ -49,9 +49,12 @@ EXPECTED: dict[str, set[tuple[str, str]]] = {
 }
 
 
+def context(plan: Path, manifest: Path, **options: int) -> Context:
+    return Context(plan=load_plan(plan), manifest=load_manifest(manifest), options=Options(**options))
+
+
 def findings(plan: Path, manifest: Path, **options: int) -> list[Finding]:
-    ctx = Context(plan=load_plan(plan), manifest=load_manifest(manifest), options=Options(**options))
-    return list(run_all(ctx))
+    return list(run_all(context(plan, manifest, **options)))
 
 
 def flagged(plan: Path, manifest: Path, **options: int) -> set[tuple[str, str]]:
@@ -120,3 +123,17 @@ def test_package_size_counts_function_and_layers(fixture_plans) -> None:
     manifest = load_manifest(fixture_plans.manifest("layers")).artifacts
     total = manifest["oversized"].unzipped_bytes + manifest["big_layer"].unzipped_bytes
     assert f"{total:,} B" in finding.problem
+
+
+@pytest.mark.parametrize("case", ["clean", "iam", "vpc_reachability", "concurrency"])
+def test_fully_resolvable_fixtures_leave_nothing_unverified(case: str, fixture_plans) -> None:
+    ctx = context(fixture_plans.plan(case), fixture_plans.manifest(case))
+    list(run_all(ctx))
+    assert ctx.unverified == []
+
+
+def test_mapping_on_a_foreign_stream_is_reported_not_verifiable(fixture_plans) -> None:
+    ctx = context(fixture_plans.plan("kinesis_mapping"), fixture_plans.manifest("kinesis_mapping"))
+    flagged_addresses = {f.address for f in run_all(ctx)}
+    assert "aws_lambda_event_source_mapping.external" not in flagged_addresses
+    assert [(f.rule.id, f.address) for f in ctx.unverified] == [("concurrency-budget", "aws_lambda_event_source_mapping.external")]
