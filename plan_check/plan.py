@@ -18,6 +18,7 @@ from pathlib import Path
 from tooling.terraform_env import terraform_environ
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+LOCAL_STACK_FILE = REPO_ROOT / ".local-stack" / "stack.json"  # written by `make up`, removed by `make down`
 DUMMY_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
 
 
@@ -34,6 +35,13 @@ def target_environ() -> tuple[dict[str, str], str]:
             env.setdefault(key, value)
         env.setdefault("AWS_EC2_METADATA_DISABLED", "true")
         return env, f"local emulator at {endpoint} (AWS_ENDPOINT_URL)"
+    if LOCAL_STACK_FILE.is_file():
+        try:
+            local = json.loads(LOCAL_STACK_FILE.read_text()).get("endpoint")
+        except (OSError, ValueError, AttributeError):
+            local = None
+        if local:
+            progress(f"a local stack is up; to plan against it instead: export AWS_ENDPOINT_URL={local}")
     profile = env.get("AWS_PROFILE") or ("environment credentials" if env.get("AWS_ACCESS_KEY_ID") else "default credential chain")
     return env, f"AWS ({profile})"
 
