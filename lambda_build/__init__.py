@@ -4,4 +4,4 @@
 here alters the bytes of a zip, so that old caches and up-to-date checks cannot leak through.
 """
 
-BUILD_SYSTEM_VERSION = "2"
+BUILD_SYSTEM_VERSION = "3"

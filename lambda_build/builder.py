@@ -8,7 +8,8 @@ from pathlib import Path
 from typing import Any
 
 from . import manifest
-from .bytecode import cache_tag, compile_files, interpreter, pyc_arcname
+from .bytecode import cache_tag, compile_sources, interpreter, pyc_arcname
+from .cache import write_atomic
 from .config import ArtifactConfig
 from .deptree import build_tree
 from .errors import BuildError
@@ -57,11 +58,11 @@ def pins_for(artifact: ArtifactConfig) -> list[Pin]:
 def _source_entries(
     artifact: ArtifactConfig, sources: list[SourceFile], python: str | None, cache: Path
 ) -> tuple[list[Entry], dict[str, bytes]]:
+    """Own files plus their bytecode; pycs are cached by content and Lambda path, so only edits recompile."""
     prefix, display = artifact.arcname_prefix, display_dir(artifact)
     entries: list[Entry] = []
     python_files: dict[str, bytes] = {}
-    jobs: list[tuple[str, str, str]] = []
-    pycs: list[tuple[str, Path]] = []
+    pending: list[tuple[str, Path, str, bytes]] = []  # pyc arcname, cache path, Lambda path, source
     for source in sources:
         arcname = prefix + source.rel
         data = source.path.read_bytes()
@@ -73,14 +74,20 @@ def _source_entries(
             continue
         dfile = f"{artifact.lambda_root}/{arcname}"
         key = hashlib.sha256(f"{source.sha256}\0{dfile}\0{cache_tag(artifact.python_version)}".encode()).hexdigest()
-        cfile = cache / "pyc" / key[:2] / f"{key}.pyc"
-        pycs.append((pyc_arcname(arcname, artifact.python_version), cfile))
-        if not cfile.is_file():
-            jobs.append((str(source.path), str(cfile), dfile))
-    if python is not None:
-        for dfile, error in compile_files(python, jobs):
-            raise BuildError(f"{display}: {dfile.removeprefix(artifact.lambda_root + '/')}: does not compile: {error}")
-        entries += [compress(arcname, cfile.read_bytes(), False) for arcname, cfile in pycs]
+        cached = cache / "pyc" / key[:2] / f"{key}.pyc"
+        pyc_name = pyc_arcname(arcname, artifact.python_version)
+        if cached.is_file():
+            entries.append(compress(pyc_name, cached.read_bytes(), False))
+        else:
+            pending.append((pyc_name, cached, dfile, data))
+    if python is not None and pending:
+        results = compile_sources(python, [(dfile, data) for _, _, dfile, data in pending])
+        for (pyc_name, cached, dfile, _), (ok, blob) in zip(pending, results, strict=True):
+            if not ok:
+                rel = dfile.removeprefix(artifact.lambda_root + "/")
+                raise BuildError(f"{display}: {rel}: does not compile: {blob.decode(errors='replace')}")
+            write_atomic(cached, blob)
+            entries.append(compress(pyc_name, blob, False))
     return entries, python_files
 
 

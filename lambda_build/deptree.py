@@ -23,7 +23,7 @@ from typing import BinaryIO
 from packaging.utils import parse_wheel_filename
 
 from . import BUILD_SYSTEM_VERSION
-from .bytecode import compile_files, pyc_arcname
+from .bytecode import compile_sources, pyc_arcname
 from .cache import publish_dir
 from .errors import BuildError
 from .lockfile import Pin
@@ -102,21 +102,19 @@ def _unpack(wheels: dict[str, Path], target: Target, prefix: str) -> dict[str, _
     return files
 
 
-def _compile(files: dict[str, _Member], workdir: Path, python: str, target: Target, root: str) -> None:
+def _is_test_file(arcname: str) -> bool:
+    """Dependencies' own test suites: shipped as they are, but never imported on Lambda, so not compiled."""
+    return any(part in ("tests", "test") for part in arcname.split("/")[:-1])
+
+
+def _compile(files: dict[str, _Member], python: str, target: Target, root: str) -> None:
     """Add unchecked-hash pycs next to every .py; files that do not compile ship without one."""
-    sources = [name for name, member in files.items() if member.source is not None]
-    jobs = []
-    for arcname in sources:
-        source = workdir / "src" / arcname
-        source.parent.mkdir(parents=True, exist_ok=True)
-        source.write_bytes(files[arcname].source or b"")
-        cfile = workdir / "pyc" / pyc_arcname(arcname, target.python_version)
-        jobs.append((str(source), str(cfile), f"{root}/{arcname}"))
-    failures = {dfile for dfile, _ in compile_files(python, jobs, WORKERS)}
-    done = [(pyc_arcname(a, target.python_version), Path(c), files[a].package)
-            for a, (_, c, d) in zip(sources, jobs, strict=True) if d not in failures]
+    sources = [name for name, member in files.items() if member.source is not None and not _is_test_file(name)]
+    results = compile_sources(python, [(f"{root}/{a}", files[a].source or b"") for a in sources], WORKERS)
+    done = [(pyc_arcname(a, target.python_version), pyc, files[a].package)
+            for a, (ok, pyc) in zip(sources, results, strict=True) if ok]
     with ThreadPoolExecutor(WORKERS) as pool:
-        entries = pool.map(lambda job: compress(job[0], job[1].read_bytes(), False), done)
+        entries = pool.map(lambda job: compress(job[0], job[1], False), done)
         for (arcname, _, package), entry in zip(done, entries, strict=True):
             files[arcname] = _Member(entry, package)
 
@@ -146,7 +144,7 @@ def build_tree(
     try:
         files = _unpack(wheels, target, prefix)
         if python is not None:
-            _compile(files, workdir, python, target, lambda_root)
+            _compile(files, python, target, lambda_root)
         names = sorted(files)
         staging = workdir / "tree"
         staging.mkdir()
