@@ -36,9 +36,10 @@ ZIP_DATE = (1980, 1, 1, 0, 0, 0)
 
 def _write_zip(path: Path, kind: str, name: str, padding: int, salt: str = "") -> None:
     prefix = "python/" if kind == "layer" else ""
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr(zipfile.ZipInfo(f"{prefix}{name}.py", ZIP_DATE), f"# {name}{salt}\ndef handler(event, context):\n    return {{}}\n")
-        archive.writestr(zipfile.ZipInfo(f"{prefix}{name}_data.bin", ZIP_DATE), bytes(padding))
+    code = f"# {name}{salt}\ndef handler(event, context):\n    return {{}}\n"
+    with zipfile.ZipFile(path, "w") as archive:
+        for member, data in ((f"{prefix}{name}.py", code.encode()), (f"{prefix}{name}_data.bin", bytes(padding))):
+            archive.writestr(zipfile.ZipInfo(member, ZIP_DATE), data, compress_type=zipfile.ZIP_DEFLATED)
 
 
 def build_artifacts(workdir: Path) -> Path:
