@@ -6,6 +6,9 @@ import json
 import os
 import zipfile
 
+import lambda_build.builder
+import lambda_build.bytecode
+
 from .conftest import Repo
 
 
@@ -98,3 +101,19 @@ def test_removed_artifact_leaves_the_manifest(repo: Repo, capsys, orjson_lock) -
     (repo.root / "functions/b").rmdir()
     assert _statuses(repo, capsys) == {"a": "up to date", "common": "up to date"}
     assert sorted(json.loads((repo.dist / "manifest.json").read_text())["artifacts"]) == ["a", "common"]
+
+
+def test_without_target_python_builds_without_bytecode_then_upgrades(offline_repo: Repo, capsys, monkeypatch) -> None:
+    """No matching interpreter: warn once, ship no .pyc; once it exists, the next build adds bytecode."""
+    offline_repo.function("a")
+    offline_repo.function("b")
+    for module in (lambda_build.builder, lambda_build.bytecode):
+        monkeypatch.setattr(module, "interpreter", lambda version: None)
+    result = offline_repo.run("build", capsys=capsys)
+    assert result.code == 0
+    assert result.err.count("warning: no Python 3.12 found; building without bytecode") == 1
+    assert not any(n.endswith(".pyc") for n in zipfile.ZipFile(offline_repo.dist / "a.zip").namelist())
+    assert set(_statuses(offline_repo, capsys).values()) == {"up to date"}
+    monkeypatch.undo()
+    assert set(_statuses(offline_repo, capsys).values()) == {"built"}
+    assert "__pycache__/app.cpython-312.pyc" in zipfile.ZipFile(offline_repo.dist / "a.zip").namelist()
