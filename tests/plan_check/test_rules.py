@@ -34,7 +34,10 @@ EXPECTED: dict[str, set[tuple[str, str]]] = {
         ("layer-count", "aws_lambda_function.six_layers"),
         ("package-size", "aws_lambda_function.oversized"),
     },
-    "vpc_reachability": {("vpc-reachability", "module.isolated.aws_lambda_function.this")},
+    "vpc_reachability": {
+        ("vpc-reachability", "module.isolated.aws_lambda_function.this"),
+        ("vpc-reachability", "aws_lambda_function.gateway_elsewhere"),
+    },
     "iam": {
         ("iam-wildcard-action", "aws_iam_role_policy.wildcard_action"),
         ("iam-wildcard-resource", "data.aws_iam_policy_document.wildcard_resource"),
