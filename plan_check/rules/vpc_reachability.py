@@ -43,14 +43,16 @@ def _has_nat_route(plan: Plan, table: Resource) -> bool:
     )
 
 
-def _endpoint_reaches(plan: Plan, endpoint: Resource, service: str, vpcs: set[str], tables: set[str]) -> bool:
+def _endpoint_reaches(plan: Plan, endpoint: Resource, service: str, vpcs: set[str], tables: list[set[str]]) -> bool:
+    """In the function's VPC; a gateway endpoint must also be on the route table of every one of its subnets."""
     name = endpoint.value("service_name")
     if not isinstance(name, str) or name.rsplit(".", 1)[-1] not in ENDPOINT_NAMES.get(service, (service,)):
         return False
     if not vpcs & _ids(plan.linked(endpoint, "vpc_id")):
         return False
     if endpoint.value("vpc_endpoint_type") == "Gateway":
-        return bool(tables & _ids(plan.linked(endpoint, "route_table_ids")))
+        served = _ids(plan.linked(endpoint, "route_table_ids"))
+        return all(subnet_tables & served for subnet_tables in tables)
     return True
 
 
@@ -70,11 +72,11 @@ def check(ctx: Context) -> Iterator[Finding]:
         nat_everywhere = all(any(_has_nat_route(plan, t) for t in ts) for ts in tables.values())
         if nat_everywhere:
             continue
-        all_tables = {t.address for ts in tables.values() for t in ts}
+        subnet_tables = [{t.address for t in ts} for ts in tables.values()]
         endpoints = plan.live("aws_vpc_endpoint")
         missing = [
             service for service in artifact.aws_services
-            if ENDPOINT_NAMES.get(service) != () and not any(_endpoint_reaches(plan, e, service, vpcs, all_tables) for e in endpoints)
+            if ENDPOINT_NAMES.get(service) != () and not any(_endpoint_reaches(plan, e, service, vpcs, subnet_tables) for e in endpoints)
         ]
         if missing:
             yield Finding(
