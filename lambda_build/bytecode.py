@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import struct
 import subprocess
+import sys
 from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
 
@@ -38,7 +39,9 @@ while pos < len(data):
 
 @lru_cache(maxsize=8)
 def interpreter(python_version: str) -> str | None:
-    """The target interpreter, searched once per process (searching spawns processes)."""
+    """The target interpreter, searched once per process (searching spawns processes, pyenv among them)."""
+    if f"{sys.version_info[0]}.{sys.version_info[1]}" == python_version and sys.implementation.name == "cpython":
+        return sys.executable
     return find_python(python_version)
 
 
