@@ -252,6 +252,8 @@ def load_plan(path: Path) -> Plan:
         raise PlanError(f"plan {path} is not JSON ({exc}): pass the output of `terraform show -json PLANFILE`") from None
     if not isinstance(data, dict) or "format_version" not in data or "configuration" not in data:
         raise PlanError(f"plan {path} is not `terraform show -json` output of a saved plan (no format_version/configuration)")
+    if data.get("errored"):
+        raise PlanError(f"plan {path} is from a plan that failed (errored: true): fix the terraform errors and re-run `make plan`")
     try:
         resources = [_resource(change) for change in data.get("resource_changes", [])]
     except (KeyError, TypeError, AttributeError) as exc:
