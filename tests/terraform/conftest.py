@@ -6,10 +6,18 @@ from pathlib import Path
 
 import pytest
 
-from tests.terraform.tf import config_dirs, init_and_validate_all
+from tests.terraform.tf import config_dirs, init_and_validate_all, run_tests_all
 
 
 @pytest.fixture(scope="session")
 def validation_results() -> dict[Path, tuple[str, str]]:
     """init + validate of the root, every module and every example (initialised dirs are reused by later tests)."""
     return init_and_validate_all(config_dirs())
+
+
+@pytest.fixture(scope="session")
+def terraform_test_results(validation_results: dict[Path, tuple[str, str]]) -> dict[str, tuple[int, str]]:
+    """(exit code, output) of `terraform test` for every module and the root, by label."""
+    broken = [str(p) for p, (step, _) in validation_results.items() if step]
+    assert not broken, f"configurations that do not init/validate (see test_tf_validate): {broken}"
+    return run_tests_all()

@@ -7,36 +7,27 @@ from pathlib import Path
 
 import pytest
 
-from tests.terraform.tf import REPO_ROOT, ROOT_TEST_DIR, label, module_dirs, terraform
+from tests.terraform.tf import module_dirs, terraform_test_targets
 
 SUMMARY = re.compile(r"(Success|Failure)! (\d+) passed, (\d+) failed(?:, (\d+) skipped)?")
+TARGETS = terraform_test_targets()
 
 
-def _run_tests(path: Path, validation_results: dict[Path, tuple[str, str]], *args: str) -> tuple[int, str]:
-    assert validation_results[path][0] == "", f"{label(path)} does not init/validate; see test_tf_validate"
-    result = terraform(path, "test", "-no-color", *args)
-    return result.returncode, result.stdout + result.stderr
+def _declared_runs(path: Path, args: tuple[str, ...]) -> int:
+    directory = next((a.split("=", 1)[1] for a in args if a.startswith("-test-directory=")), "tests")
+    return sum(len(re.findall(r'^run "', f.read_text(), re.M)) for f in (path / directory).glob("*.tftest.hcl"))
 
 
-def _assert_all_passed(code: int, output: str, minimum: int) -> None:
+@pytest.mark.parametrize("name", list(TARGETS))
+def test_terraform_tests_pass(name: str, terraform_test_results: dict[str, tuple[int, str]]) -> None:
+    path, args = TARGETS[name]
+    code, output = terraform_test_results[name]
     summary = SUMMARY.search(output)
     assert code == 0 and summary and summary.group(1) == "Success", output
     passed, failed, skipped = int(summary.group(2)), int(summary.group(3)), int(summary.group(4) or 0)
     assert failed == 0 and skipped == 0, output
-    assert passed >= minimum, f"only {passed} runs; expected at least {minimum}\n{output}"
-
-
-@pytest.mark.parametrize("module", module_dirs(), ids=label)
-def test_module_terraform_tests_pass(module: Path, validation_results: dict[Path, tuple[str, str]]) -> None:
-    runs = sum(len(re.findall(r'^run "', f.read_text(), re.M)) for f in module.glob("tests/*.tftest.hcl"))
-    code, output = _run_tests(module, validation_results)
-    _assert_all_passed(code, output, minimum=runs)
-
-
-def test_root_pipeline_terraform_tests_pass(validation_results: dict[Path, tuple[str, str]]) -> None:
-    runs = sum(len(re.findall(r'^run "', f.read_text(), re.M)) for f in (REPO_ROOT / ROOT_TEST_DIR).glob("*.tftest.hcl"))
-    code, output = _run_tests(REPO_ROOT, validation_results, f"-test-directory={ROOT_TEST_DIR}")
-    _assert_all_passed(code, output, minimum=runs)
+    declared = _declared_runs(path, args)
+    assert declared > 0 and passed == declared, f"{passed} runs passed but {declared} are declared\n{output}"
 
 
 def test_every_module_tests_its_validations() -> None:
