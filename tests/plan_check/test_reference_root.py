@@ -22,7 +22,7 @@ from plan_check.rules import ALL_RULES, run_all
 @pytest.fixture(scope="module")
 def root_plans(fixture_plans) -> dict[str, Path]:
     if fixture_plans.reference_root is None:
-        pytest.skip("the reference root module (main.tf) is not in the repository yet")
+        pytest.skip("the reference root module (main.tf) is not in the repository")
     return fixture_plans.reference_root.result()
 
 
