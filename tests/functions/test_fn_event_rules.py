@@ -1,0 +1,130 @@
+"""The event rules at their edges: what the msgspec fast path must neither accept nor lose.
+
+The fast path decodes straight into a typed struct; anything it rejects is re-decided by the
+slow path (parse, convert, named reason). These cases pin the rules that the earlier
+dict-based validator enforced, plus the forms where msgspec's own parsers differ from them.
+"""
+
+from __future__ import annotations
+
+import orjson
+import pytest
+from clickstream_processor.events import ClickEvent, InvalidEvent, check_event, find_poison
+from kinesis_events import clickstream_events, kinesis_event
+
+GOOD = clickstream_events(1, seed=5)[0]
+
+
+def verdict(payload: bytes, max_event_bytes: int = 16_384) -> tuple[str, str] | None:
+    """(reason, detail) for a poison payload, None for a valid one."""
+    poison = find_poison(kinesis_event([payload])["Records"], max_event_bytes)
+    return None if not poison else (poison[0].reason, poison[0].detail)
+
+
+def with_field(field: str, value: object) -> bytes:
+    return orjson.dumps({**GOOD, field: value})
+
+
+ACCEPTED_TIMESTAMPS = [
+    "2026-11-26T12:00:00Z", "2026-11-26 12:00:00Z", "2026-11-26t12:00:00+05:30", "2026-11-26T12:00:00-00:00",
+    "2026-11-26T12:00:00.123456789Z", "2026-11-26T12:00:00+0530",
+    # msgspec's RFC 3339 datetime rejects these, which is why the timestamp is checked with fromisoformat:
+    "2026-11-26T12:00+05:30", "2026-11-26T12:00:00+05", "2026-11-26T12:00:00 +05:00", "2026-11-26T12:00:00.Z",
+]
+REJECTED_TIMESTAMPS = {
+    "2026-11-26T12:00:00": "missing UTC offset",
+    "2026-W48-4T12:00:00Z": "not an extended",
+    "20261126T120000.123+00:00": "not an extended",
+    "2026-11-26T12:00:00,5Z": "not an extended",
+    "2026-02-30T12:00:00Z": "not ISO-8601",
+    "2026-11-26T24:00:00Z": "not ISO-8601",
+    "2026-11-26T12Z": "length >= 19",
+    # msgspec's RFC 3339 datetime accepts a lowercase z; the rule (fromisoformat) never did.
+    "2026-11-26T12:00:00z": "not ISO-8601",
+}
+
+
+@pytest.mark.parametrize("stamp", ACCEPTED_TIMESTAMPS)
+def test_accepted_timestamps_are_valid_and_postgresql_reads_them(stamp, database):
+    assert verdict(with_field("timestamp", stamp)) is None
+    assert database.query("SELECT %s::timestamptz IS NOT NULL", (stamp,)) == [(True,)]
+
+
+@pytest.mark.parametrize(("stamp", "why"), REJECTED_TIMESTAMPS.items())
+def test_rejected_timestamps_are_poison_with_the_reason(stamp, why):
+    reason, detail = verdict(with_field("timestamp", stamp))
+    assert reason == "invalid_event" and "timestamp" in detail and why in detail
+
+
+@pytest.mark.parametrize(("field", "value", "valid"), [
+    ("event_id", GOOD["event_id"].upper(), True),
+    ("event_id", GOOD["event_id"].replace("-", ""), False),  # msgspec's uuid.UUID would accept it
+    ("event_id", GOOD["event_id"][:-1] + "g", False),
+    ("event_id", "{" + GOOD["event_id"][1:-1] + "}", False),
+    ("event_type", "purchase", True),
+    ("event_type", "Purchase", False),
+    ("event_type", ["click"], False),
+    ("user_id", "é" * 128, True),  # characters, not bytes
+    ("user_id", "😀" * 128, True),
+    ("user_id", "é" * 129, False),
+    ("user_id", "", False),
+    ("session_id", None, False),
+    ("page", "products", False),
+    ("page", "/" + "p" * 2047, True),
+    ("page", "/" + "p" * 2048, False),
+    ("referrer", None, True),
+    ("referrer", 7, False),
+    ("user_agent", "a" * 513, False),
+    ("duration_ms", 0, True),
+    ("duration_ms", None, True),
+    ("duration_ms", 86_400_000, True),
+    ("duration_ms", 86_400_001, False),
+    ("duration_ms", -1, False),
+    ("duration_ms", 5.0, False),
+    ("duration_ms", True, False),
+    ("properties", None, True),
+    ("properties", {}, True),
+    ("properties", ["a"], False),
+    ("unknown_extra", {"kept": "ignored"}, True),
+])
+def test_field_rules(field, value, valid):
+    result = verdict(with_field(field, value))
+    if valid:
+        assert result is None
+    else:
+        assert result is not None and result[0] == "invalid_event" and field in result[1], result
+
+
+def test_missing_required_field_is_named():
+    payload = orjson.dumps({k: v for k, v in GOOD.items() if k != "session_id"})
+    assert verdict(payload) == ("invalid_event", "event missing required field `session_id`")
+
+
+def test_duplicate_keys_follow_json_last_one_wins_like_jsonb():
+    body = orjson.dumps(GOOD)[1:]
+    assert verdict(b'{"page": 5, ' + body) is None  # the struct decoder alone would reject the first page
+    reason, detail = verdict(b"{" + body[:-1] + b', "page": 5}')
+    assert reason == "invalid_event" and "page" in detail
+
+
+@pytest.mark.parametrize(("payload", "reason"), [
+    (b'{"event_id": "\xff"}', "malformed_json"),  # msgspec raises UnicodeDecodeError here, not DecodeError
+    (with_field("user_id", 5)[:-10], "malformed_json"),  # a bad field before the truncation: still malformed
+    (b"\xef\xbb\xbf" + orjson.dumps(GOOD), "malformed_json"),
+    (b"[1, 2]", "invalid_event"),
+    (b'"text"', "invalid_event"),
+])
+def test_json_level_failures(payload, reason):
+    assert verdict(payload)[0] == reason
+
+
+def test_oversize_is_measured_on_decoded_bytes():
+    payload = with_field("properties", {"pad": "x" * 600})
+    assert verdict(payload, max_event_bytes=len(payload)) is None
+    assert verdict(payload, max_event_bytes=len(payload) - 1)[0] == "oversize"
+
+
+def test_check_event_on_a_parsed_document_matches_the_fast_path():
+    assert isinstance(check_event(GOOD), ClickEvent)
+    with pytest.raises(InvalidEvent, match="event_id"):
+        check_event({**GOOD, "event_id": GOOD["event_id"].replace("-", "")})
