@@ -62,6 +62,8 @@ resource "aws_security_group" "functions" {
 }
 
 resource "aws_vpc_security_group_egress_rule" "functions_to_endpoints" {
+  count = length(local.interface_services) > 0 ? 1 : 0
+
   security_group_id            = aws_security_group.functions.id
   description                  = "HTTPS to the interface endpoints"
   ip_protocol                  = "tcp"
@@ -150,7 +152,7 @@ resource "aws_s3_bucket" "archive" {
   #checkov:skip=CKV_AWS_144:Cross-region replication is a disaster-recovery choice with its own cost; the archive holds copies of records that can be replayed.
   #checkov:skip=CKV2_AWS_62:Nothing consumes archive events; `replay` reads the archive on demand.
   bucket_prefix = "${var.name}-archive-"
-  force_destroy = false
+  force_destroy = var.archive_force_destroy
 }
 
 resource "aws_s3_bucket_public_access_block" "archive" {
@@ -346,6 +348,7 @@ module "stream_processor" {
   }
   policy_statements = concat(
     module.processor_mapping.iam_statements,
+    # The queue's key (the pipeline key) is already granted by the mapping's destination statements.
     [{
       sid        = "SendPoisonRecords"
       actions    = ["sqs:SendMessage"]

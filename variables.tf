@@ -232,6 +232,12 @@ variable "archive_prefix" {
   }
 }
 
+variable "archive_force_destroy" {
+  description = "Let `terraform destroy` delete the archive bucket with its objects (throwaway environments only)."
+  type        = bool
+  default     = false
+}
+
 # --- database ------------------------------------------------------------------
 
 variable "db_auth" {
