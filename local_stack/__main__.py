@@ -15,7 +15,7 @@ import boto3
 
 from local_stack.clickstream import generate, send
 from local_stack.session import STATE_DIR, LocalSession, progress
-from local_stack.sink_faults import outage_later
+from local_stack.sink_faults import database_outage
 from local_stack.summary import collect
 
 STACK_FILE = STATE_DIR / "stack.json"
@@ -42,14 +42,17 @@ def demo(args: argparse.Namespace) -> int:
             return 1
         stream = session.deployment.stream_names[0]
         records = generate(args.records, args.users, args.malformed, args.seed)
-        outage = None
-        if args.outage_seconds > 0 and session.deployment.db_name:
-            progress(f"sink outage of {args.outage_seconds:g} s starting {args.outage_after:g} s into the traffic")
-            outage = outage_later(session.admin_dsn, session.deployment.db_name, args.outage_after, args.outage_seconds)
+        kinesis = _kinesis(session.moto.endpoint_url, session.moto.region)
+        half = len(records) // 2
         progress(f"sending {len(records):,} clickstream records ({args.malformed:.1%} malformed) to {stream}")
-        traffic = send(_kinesis(session.moto.endpoint_url, session.moto.region), stream, records)
-        if outage:
-            outage.join()
+        traffic = send(kinesis, stream, records[:half])
+        if args.outage_seconds > 0 and session.deployment.db_name:
+            progress(f"database outage for {args.outage_seconds:g} s while the second half arrives")
+            with database_outage(session.admin_dsn, session.deployment.db_name):
+                send(kinesis, stream, records[half:], traffic)
+                time.sleep(args.outage_seconds)
+        else:
+            send(kinesis, stream, records[half:], traffic)
         progress("waiting until every shard is processed")
         drained = session.runner.wait_idle(args.timeout)
         summary = collect(traffic, session.runner, session.db_dsn, session.deployment.dlq_url, session.deployment.archive_bucket)
@@ -153,9 +156,9 @@ def parser() -> argparse.ArgumentParser:
         p.add_argument("--seed", type=int, default=0, help="random seed of the generated traffic")
 
     p = commands.add_parser("demo", help="run everything end to end, print a summary, tear down")
-    traffic_options(p, 2000)
-    p.add_argument("--outage-after", type=float, default=0.5, help="seconds into the traffic when the sink outage starts")
-    p.add_argument("--outage-seconds", type=float, default=1.5, help="length of the injected sink outage (0 = none)")
+    traffic_options(p, 10_000)
+    p.add_argument("--outage-seconds", type=float, default=3.0,
+                   help="the database refuses connections while the second half is sent and this long after (0 = none)")
     p.add_argument("--timeout", type=float, default=300, help="seconds to wait for the pipeline to drain")
     p.add_argument("--no-build", action="store_true", help="use dist/ as it is")
     p.set_defaults(run=demo)

@@ -7,6 +7,7 @@ mapping's on-failure destination, and reports what happened per shard.
 
 from __future__ import annotations
 
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -59,6 +60,7 @@ class MappingRunner:
         self.pollers: list[ShardPoller] = []
         self.on_failure_messages = 0
         self.errors: list[str] = []
+        self._count_lock = threading.Lock()
 
     def mappings(self) -> list[dict[str, Any]]:
         paginator = self.clients("lambda").get_paginator("list_event_source_mappings")
@@ -102,7 +104,8 @@ class MappingRunner:
                                                   for r in batch.records]}
             send_to_destination(self.clients, destination, message, self.sns.publish,
                                 s3_object_key(mapping["UUID"], shard_id))
-            self.on_failure_messages += 1
+            with self._count_lock:
+                self.on_failure_messages += 1
         return discard
 
     def idle(self) -> bool:

@@ -1,5 +1,9 @@
 """moto server for the local stack: moto's own Kinesis/SNS -> Lambda delivery switched off.
 
+Also: a CreateFunction repeated with identical code and settings (an SDK retry of a
+request whose response was lost) returns the existing function instead of 409.
+Under load, Terraform's AWS provider otherwise retries that 409 until its create timeout.
+
 moto tries to run a mapped function for every record put on a stream, and for
 every SNS message to a lambda subscriber, in Docker. Here there is no Docker,
 so each attempt fails after ~6 ms per record (10,000 records: a minute of
@@ -10,9 +14,15 @@ moto's is disabled; every API moto serves is unchanged.
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import json
 import sys
+from typing import Any
 
+from moto.awslambda.exceptions import UnknownFunctionException
 from moto.awslambda.models import LambdaBackend
+from moto.awslambda.responses import LambdaResponse
 from moto.kinesis.models import Shard
 from moto.server import main
 
@@ -26,6 +36,23 @@ def _max_sequence_number(self: Shard) -> int:
     return next(reversed(self.records)) if self.records else 0
 
 
+_create_function = LambdaResponse.create_function
+
+
+def _create_function_idempotent(self: LambdaResponse) -> Any:
+    spec = self.json_body
+    try:
+        existing = self.backend.get_function(spec["FunctionName"].rsplit(":", 1)[-1], None)
+    except UnknownFunctionException:
+        return _create_function(self)
+    zip_file = spec.get("Code", {}).get("ZipFile")
+    same = (existing.role, existing.handler, existing.run_time) == (spec.get("Role"), spec.get("Handler"), spec.get("Runtime"))
+    if zip_file and same and existing.code_sha_256 == base64.b64encode(hashlib.sha256(base64.b64decode(zip_file)).digest()).decode():
+        return 201, {"status": 201}, json.dumps(existing.get_configuration(on_create=True))
+    return _create_function(self)
+
+
+LambdaResponse.create_function = _create_function_idempotent
 LambdaBackend.send_kinesis_message = _no_delivery
 LambdaBackend.send_sns_message = _no_delivery
 Shard.get_max_sequence_number = _max_sequence_number

@@ -7,6 +7,7 @@ half-way, so no emulator, database or worker process outlives it.
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -23,7 +24,7 @@ from local_stack.mapping_runner import MappingRunner, RunnerOptions, stream_name
 from local_stack.postgres import PostgresServer
 from local_stack.terraform_stack import REPO_ROOT, TerraformStack, stage
 
-STATE_DIR = REPO_ROOT / ".local-stack"
+STATE_DIR = Path(os.environ.get("LOCAL_STACK_STATE_DIR") or REPO_ROOT / ".local-stack")
 # Local-only settings of functions that talk to the database: the local PostgreSQL trusts loopback
 # connections and has no TLS, where RDS Proxy requires IAM or secret auth over TLS.
 LOCAL_DB_ENV = {"DB_AUTH": "trust", "DB_SSLMODE": "disable"}

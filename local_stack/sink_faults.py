@@ -7,8 +7,6 @@ reconnect and retry paths are what gets tested.
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -31,18 +29,3 @@ def database_outage(admin_dsn: str, database: str) -> Iterator[None]:
         yield
     finally:
         _set_connections(admin_dsn, database, True)
-
-
-def outage_later(admin_dsn: str, database: str, after_s: float, duration_s: float) -> threading.Thread:
-    """Start an outage in the background, after_s from now, lasting duration_s; join() waits for recovery.
-
-    admin_dsn must name another database (e.g. `postgres`): the outage shuts the target's door.
-    """
-    def run() -> None:
-        time.sleep(after_s)
-        with database_outage(admin_dsn, database):
-            time.sleep(duration_s)
-
-    thread = threading.Thread(target=run, name="sink-outage", daemon=True)
-    thread.start()
-    return thread

@@ -8,6 +8,7 @@ malformed one in the dead-letter queue with its payload, per-key order kept, ret
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Iterator
 
 import boto3
@@ -17,12 +18,13 @@ import pytest
 from local_stack.clickstream import generate, send
 from local_stack.mapping_runner import RunnerOptions
 from local_stack.session import LocalSession
-from local_stack.sink_faults import outage_later
+from local_stack.sink_faults import database_outage
 from local_stack.summary import collect
 from local_stack.terraform_stack import REPO_ROOT
 
 RECORDS = 10_000
 MALFORMED_SHARE = 0.001
+OUTAGE_S = 3.0
 
 
 def _alive(pid: int) -> bool:
@@ -73,9 +75,11 @@ def test_ten_thousand_records_with_poison_and_a_sink_outage_lose_nothing(session
     shards = client(session, "kinesis").list_shards(StreamName=session.deployment.stream_names[0])["Shards"]
     assert len(shards) >= 2, "the claim is about several shards"
     records = generate(RECORDS, users=300, malformed_share=MALFORMED_SHARE, seed=7)
-    outage = outage_later(session.admin_dsn, session.deployment.db_name, after_s=0.5, duration_s=1.5)
-    traffic = send(client(session, "kinesis"), session.deployment.stream_names[0], records)
-    outage.join()
+    kinesis, stream = client(session, "kinesis"), session.deployment.stream_names[0]
+    traffic = send(kinesis, stream, records[:RECORDS // 2])
+    with database_outage(session.admin_dsn, session.deployment.db_name):
+        send(kinesis, stream, records[RECORDS // 2:], traffic)
+        time.sleep(OUTAGE_S)  # longer than the function's own reconnect attempts: the mapping must retry
     assert session.runner.wait_idle(300), "pipeline did not drain"
     summary = collect(traffic, session.runner, session.db_dsn, session.deployment.dlq_url, session.deployment.archive_bucket)
     print(summary.render())

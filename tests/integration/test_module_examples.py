@@ -176,9 +176,6 @@ def test_network_example_creates_private_subnets_with_a_nat_per_az(examples: dic
     assert len([n for n in nats if n["State"] == "available"]) == 3
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "module bug, fails on AWS too: modules/vpc-endpoints/main.tf:21 for_each over var.allowed_security_group_ids, "
-    "which holds apply-time SG ids in the example (Invalid for_each argument); key the map by static names"))
 def test_vpc_endpoints_example_creates_gateway_and_interface_endpoints(examples: dict[str, Applied]) -> None:
     applied = applied_ok(examples, "vpc-endpoints")
     endpoints = applied.client("ec2").describe_vpc_endpoints()["VpcEndpoints"]
