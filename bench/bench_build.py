@@ -148,37 +148,41 @@ def _biggest_function(root: Path) -> Path:
     raise SystemExit(f"bench: cannot find the handler source of {name}")
 
 
+def _extract(root: Path, manifest: dict, name: str, into: Path, with_bytecode: bool) -> str:
+    """Lay a function out as Lambda does (/var/task + /opt); return the PYTHONPATH for it."""
+    task, opt = into / "task", into / "opt"
+    zipfile.ZipFile(root / manifest[name]["path"]).extractall(task)
+    for layer in manifest[name]["layers"]:
+        zipfile.ZipFile(root / manifest[layer]["path"]).extractall(opt)
+    if not with_bytecode:
+        for cache_dir in [*task.rglob("__pycache__"), *opt.rglob("__pycache__")]:
+            shutil.rmtree(cache_dir)
+    return f"{task}:{opt / 'python'}"
+
+
 def _import_times(root: Path, work: Path, runs: int) -> list[list[str]]:
-    """Cold `import <handler module>` from the extracted zips, with and without their bytecode."""
+    """Cold `import <handler module>` in fresh processes, with and without the zip's bytecode, interleaved."""
     manifest = json.loads((root / "dist/manifest.json").read_text())["artifacts"]
     rows = []
-    for name, entry in sorted(manifest.items()):
-        if entry["kind"] != "function":
-            continue
-        result = []
-        for with_bytecode in (True, False):
-            task, opt = work / "import" / name / "task", work / "import" / name / "opt"
-            shutil.rmtree(task.parent, ignore_errors=True)
-            zipfile.ZipFile(root / entry["path"]).extractall(task)
-            for layer in entry["layers"]:
-                zipfile.ZipFile(root / manifest[layer]["path"]).extractall(opt)
-            if not with_bytecode:
-                for cache_dir in [*task.rglob("__pycache__"), *opt.rglob("__pycache__")]:
-                    shutil.rmtree(cache_dir)
-            module = entry["handler"].rpartition(".")[0]
-            code = f"import time; t = time.perf_counter(); import {module}; print(time.perf_counter() - t)"
-            env = {**os.environ, **IMPORT_ENV, "PYTHONPATH": f"{task}:{opt / 'python'}", "PYTHONDONTWRITEBYTECODE": "1"}
-            samples = []
-            for _ in range(runs):
+    for name in sorted(n for n, e in manifest.items() if e["kind"] == "function"):
+        module = manifest[name]["handler"].rpartition(".")[0]
+        code = f"import time; t = time.perf_counter(); import {module}; print(time.perf_counter() - t)"
+        paths = {flag: _extract(root, manifest, name, work / "import" / name / str(flag), flag) for flag in (True, False)}
+        samples: dict[bool, list[float]] = {True: [], False: []}
+        failure = ""
+        for _ in range(runs):
+            for flag, path in paths.items():
+                env = {**os.environ, **IMPORT_ENV, "PYTHONPATH": path, "PYTHONDONTWRITEBYTECODE": "1"}
                 proc = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=False)
                 if proc.returncode != 0:
-                    samples = []
-                    result.append("import failed: " + (proc.stderr.strip().splitlines() or ["?"])[-1][:60])
+                    failure = "import failed: " + (proc.stderr.strip().splitlines() or ["?"])[-1][:60]
                     break
-                samples.append(float(proc.stdout))
-            if samples:
-                result.append(f"{statistics.median(samples) * 1000:.0f} ms")
-        rows.append([name, module, *result])
+                samples[flag].append(float(proc.stdout))
+        if failure:
+            rows.append([name, module, failure, "", ""])
+            continue
+        with_pyc, without = (statistics.median(samples[flag]) * 1000 for flag in (True, False))
+        rows.append([name, module, f"{with_pyc:.0f} ms", f"{without:.0f} ms", f"{without / with_pyc:.1f}x"])
     return rows
 
 
@@ -247,8 +251,8 @@ def main(argv: list[str]) -> int:
                     [[n, e["kind"], e["architecture"], size(e["zipped_bytes"]), size(e["unzipped_bytes"])]
                      for n, e in sorted(manifest.items())]))
         print()
-        print(table(["function", "handler module", "cold import, with bytecode", "without bytecode"],
-                    _import_times(root, work, args.runs)))
+        print(table(["function", "handler module", "cold import, with bytecode", "without bytecode", "ratio"],
+                    _import_times(root, work, 3 * args.runs)))
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return 0
