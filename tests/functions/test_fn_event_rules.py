@@ -128,3 +128,29 @@ def test_check_event_on_a_parsed_document_matches_the_fast_path():
     assert isinstance(check_event(GOOD), ClickEvent)
     with pytest.raises(InvalidEvent, match="event_id"):
         check_event({**GOOD, "event_id": GOOD["event_id"].replace("-", "")})
+
+
+def test_base64_that_only_the_lenient_decoder_reads_is_still_valid():
+    """msgspec's base64 (the fast path) rejects line breaks; binascii, the rule, skips them."""
+    record = kinesis_event([orjson.dumps(GOOD)])["Records"][0]
+    data = record["kinesis"]["data"]
+    record["kinesis"]["data"] = "\n".join(data[i:i + 76] for i in range(0, len(data), 76))
+    assert find_poison([record], 16_384) == []
+    record["kinesis"]["data"] = data[:-1]
+    assert find_poison([record], 16_384)[0].reason == "malformed_base64"
+
+
+def test_nesting_deeper_than_orjson_allows_is_malformed_not_a_crash():
+    """msgspec alone would accept ~1,000-3,000 levels and raise RecursionError beyond that."""
+    for depth in (1_100, 6_000):
+        payload = with_field("properties", None)[:-1] + b', "deep": ' + b"[" * depth + b"]" * depth + b"}"
+        assert verdict(payload)[0] == "malformed_json"
+    assert verdict(with_field("properties", {"deep": [[[[1]]]]})) is None
+
+
+def test_invalid_utf8_in_a_skipped_field_is_malformed():
+    """msgspec skips unknown fields and property values without checking their UTF-8."""
+    body = orjson.dumps(GOOD)
+    assert verdict(body[:-1] + b', "extra": "\xff"}')[0] == "malformed_json"
+    assert verdict(body[:-1] + b', "extra": "\xed\xa0\x80"}')[0] == "malformed_json"
+    assert verdict(body[:-1] + ', "extra": "ünïcödé"}'.encode()) is None
