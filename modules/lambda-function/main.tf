@@ -90,7 +90,6 @@ resource "aws_iam_role" "this" {
       Effect    = "Allow"
       Action    = "sts:AssumeRole"
       Principal = { Service = "lambda.amazonaws.com" }
-      Condition = { StringEquals = { "aws:SourceAccount" = data.aws_caller_identity.current.account_id } }
     }]
   })
   tags = var.tags
