@@ -7,6 +7,9 @@ dict-based validator enforced, plus the forms where msgspec's own parsers differ
 
 from __future__ import annotations
 
+import binascii
+import random
+
 import orjson
 import pytest
 from clickstream_processor.events import ClickEvent, InvalidEvent, check_event, find_poison
@@ -154,3 +157,55 @@ def test_invalid_utf8_in_a_skipped_field_is_malformed():
     assert verdict(body[:-1] + b', "extra": "\xff"}')[0] == "malformed_json"
     assert verdict(body[:-1] + b', "extra": "\xed\xa0\x80"}')[0] == "malformed_json"
     assert verdict(body[:-1] + ', "extra": "ünïcödé"}'.encode()) is None
+
+
+def rules_verdict(data: str, max_event_bytes: int) -> str | None:
+    """The rules alone, slowly: binascii's base64, orjson's JSON, check_event's fields."""
+    try:
+        raw = binascii.a2b_base64(data)
+    except binascii.Error:
+        return "malformed_base64"
+    if len(raw) > max_event_bytes:
+        return "oversize"
+    try:
+        document = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        return "malformed_json"
+    try:
+        check_event(document)
+    except InvalidEvent:
+        return "invalid_event"
+    return None
+
+
+JUNK = [b"\\", b'"', b"{", b"}", b"[", b"]", b",", b":", b"\x00", b"\x1f", b"\xff", b"\xc3\xa9", b"\xed\xa0\x80", b" ",
+        b"\x0b", b"0", b"-", b"e", b".", b"+", b"n", b"\\u0000", b"\\ud800", b"\\u00e9", b"\\/", b"Z", b"z", b"T"]
+
+
+def test_fast_path_agrees_with_the_rules_on_random_corruptions():
+    """Seeded byte-level corruption of real events (and of their base64): the msgspec fast path
+    must give the verdict of the slow rules for every one, never accept what they reject."""
+    rng = random.Random(20261126)
+    goods = [orjson.dumps(e) for e in clickstream_events(20)]
+    records, expected = [], []
+    for _ in range(4_000):
+        payload = bytearray(rng.choice(goods))
+        for _ in range(rng.randint(1, 3)):
+            at, roll = rng.randrange(len(payload)), rng.random()
+            if roll < 0.4:
+                payload[at:at + 1] = rng.choice(JUNK)
+            elif roll < 0.7:
+                payload[at:at] = rng.choice(JUNK)
+            else:
+                del payload[at:at + rng.randint(1, 3)]
+        record = kinesis_event([bytes(payload)])["Records"][0]
+        if rng.random() < 0.1:
+            data, at = record["kinesis"]["data"], rng.randrange(len(record["kinesis"]["data"]))
+            record["kinesis"]["data"] = data[:at] + rng.choice(["\n", "=", " ", "-", "", "A"]) + data[at + 1:]
+        records.append(record)
+        expected.append(rules_verdict(record["kinesis"]["data"], 520))
+    got = [None] * len(records)
+    for poison in find_poison(records, 520):
+        got[poison.index] = poison.reason
+    assert got == expected
+    assert expected.count(None) > 100 and len(set(expected)) == 5  # every outcome is exercised
