@@ -107,11 +107,8 @@ def build(artifact: ArtifactConfig, sources: list[SourceFile], cache: Path, stag
     if clash:
         first = sorted(clash)[0]
         raise BuildError(f"{display}: {first} is both a source file and part of dependency {dep_packages[first]}; rename it")
-    if artifact.kind == "function":
-        assert artifact.handler is not None
-        dep_modules = {name: b"" for name in dep_packages if name.endswith(".py")}
-        if not any(m in dep_modules for m in _handler_files(artifact.handler)):
-            check_handler(artifact.handler, python_files, display)
+    if artifact.handler is not None and not any(f in dep_packages for f in _handler_files(artifact.handler)):
+        check_handler(artifact.handler, python_files, display)
     entries = own_entries + dep_entries
     zip_path = staging / f"{artifact.name}.zip"
     digest = write_zip(zip_path, entries)
