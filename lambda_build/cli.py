@@ -101,12 +101,13 @@ def main(argv: list[str] | None = None, default_root: Path | None = None) -> int
     try:
         result = _run(args, root, cache)
     except BuildError as exc:
+        rows = exc.rows if isinstance(exc, LimitViolation) else []
         if args.json:
-            tables = exc.tables if isinstance(exc, LimitViolation) else []
-            print(json.dumps({"ok": False, "error": str(exc), "exit_code": exc.exit_code, "details": tables}))
+            violations = [dict(zip(LimitViolation.columns, row, strict=True)) for row in rows]
+            print(json.dumps({"ok": False, "error": str(exc), "exit_code": exc.exit_code, "violations": violations}))
         else:
-            for text in exc.tables if isinstance(exc, LimitViolation) else []:
-                print(text, file=sys.stderr)
+            if rows:
+                print(table(["artifact", "limit", "measured", "largest contributors / details"], rows), file=sys.stderr)
             print(f"error: {exc}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:

@@ -15,10 +15,11 @@ class BuildError(Exception):
 
 
 class LimitViolation(BuildError):
-    """An AWS limit the artifacts would break at deploy time; `tables` explain which and why."""
+    """An AWS limit the artifacts would break at deploy time; `rows` say which and why."""
 
     exit_code = EXIT_LIMIT
+    columns = ("artifact", "limit", "measured", "details")
 
-    def __init__(self, message: str, tables: list[str]) -> None:
+    def __init__(self, message: str, rows: list[list[str]]) -> None:
         super().__init__(message)
-        self.tables = tables
+        self.rows = rows

@@ -10,7 +10,7 @@ from typing import NamedTuple
 
 from .errors import LimitViolation
 from .manifest import DIRECT_UPLOAD_LIMIT
-from .report import size, table
+from .report import size
 
 UNZIPPED_LIMIT = 262_144_000
 MAX_LAYERS = 5
@@ -66,6 +66,5 @@ def violations(artifacts: dict[str, Measured], allow_s3: bool) -> list[list[str]
 def enforce(artifacts: dict[str, Measured], allow_s3: bool) -> None:
     rows = violations(artifacts, allow_s3)
     if rows:
-        text = table(["artifact", "limit", "measured", "largest contributors / details"], rows)
         first = rows[0]
-        raise LimitViolation(f"{first[0]}: exceeds AWS limit {first[1]}: {first[2]}", [text])
+        raise LimitViolation(f"{first[0]}: exceeds AWS limit {first[1]}: {first[2]}", rows)

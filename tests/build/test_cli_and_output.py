@@ -52,7 +52,7 @@ def test_json_output_for_success_and_error(offline_repo: Repo, capsys) -> None:
     offline_repo.write("functions/f/function.toml", "handler = 1\n")
     bad = offline_repo.run("--json", "build", capsys=capsys)
     assert bad.code == 1
-    assert bad.json == {"ok": False, "error": bad.json["error"], "exit_code": 1, "details": []}
+    assert bad.json == {"ok": False, "error": bad.json["error"], "exit_code": 1, "violations": []}
     assert "`handler` must be a string" in bad.json["error"]
 
 

@@ -66,6 +66,11 @@ def test_more_than_five_layers(good: Repo, capsys) -> None:
         good.layer(name)
     good.write("functions/f/function.toml", f'handler = "app.handler"\nlayers = {json.dumps(names)}\n')
     _violates(good, capsys, "at most 5 layers", "6 layers", "l0, l1, l2, l3, l4, l5")
+    result = good.run("--json", "build", capsys=capsys)
+    assert result.code == 3
+    assert result.json["violations"] == [
+        {"artifact": "f", "limit": "at most 5 layers", "measured": "6 layers", "details": "l0, l1, l2, l3, l4, l5"}
+    ]
 
 
 def test_package_in_function_and_layer(good: Repo, capsys, orjson_lock) -> None:
