@@ -110,6 +110,10 @@ def main(argv: list[str] | None = None, default_root: Path | None = None) -> int
                 print(table(["artifact", "limit", "measured", "largest contributors / details"], rows), file=sys.stderr)
             print(f"error: {exc}", file=sys.stderr)
         return exc.exit_code
+    except OSError as exc:  # disk full, permissions, a vanished file: still one line, still exit 1
+        print(json.dumps({"ok": False, "error": str(exc), "exit_code": EXIT_BUILD_ERROR, "violations": []})
+              if args.json else f"error: {exc}", file=sys.stdout if args.json else sys.stderr)
+        return EXIT_BUILD_ERROR
     except KeyboardInterrupt:
         print("error: interrupted; dist/ was left as it was before this build", file=sys.stderr)
         return EXIT_BUILD_ERROR
