@@ -44,18 +44,21 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--json", action="store_true", help="print a JSON result on stdout instead of tables")
     parser.add_argument("--root", type=Path, help="repository root (default: the directory of build.py)")
     parser.add_argument("--cache-dir", type=Path, help="wheel/dependency cache directory")
+    # `build.py build --json` works as well as `build.py --json build`.
+    anywhere = argparse.ArgumentParser(add_help=False)
+    anywhere.add_argument("--json", action="store_true", default=argparse.SUPPRESS, help="print a JSON result")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    build = commands.add_parser("build", help="build changed artifacts into dist/ and write dist/manifest.json")
+    build = commands.add_parser("build", parents=[anywhere], help="build changed artifacts into dist/ and write dist/manifest.json")
     build.add_argument("names", nargs="*", metavar="NAME", help="artifacts to build (default: all)")
     build.add_argument("--allow-s3-upload", action="store_true",
                        help="allow zips over 50 MB (marked upload_via_s3; the Terraform module needs an S3 bucket)")
-    check = commands.add_parser("check", help="check AWS size/layer limits of what is in dist/")
+    check = commands.add_parser("check", parents=[anywhere], help="check AWS size/layer limits of what is in dist/")
     check.add_argument("names", nargs="*", metavar="NAME")
     check.add_argument("--allow-s3-upload", action="store_true", help="zips over 50 MB are fine (uploaded via S3)")
-    lock = commands.add_parser("lock", help="regenerate requirements.txt from requirements.in (pip-compile, hashes)")
+    lock = commands.add_parser("lock", parents=[anywhere], help="regenerate requirements.txt from requirements.in (pip-compile, hashes)")
     lock.add_argument("names", nargs="*", metavar="NAME")
     lock.add_argument("--upgrade", action="store_true", help="move pins to the newest allowed versions")
-    clean = commands.add_parser("clean", help="remove dist/")
+    clean = commands.add_parser("clean", parents=[anywhere], help="remove dist/")
     clean.add_argument("--cache", action="store_true", help="also remove the wheel/dependency cache")
     return parser
 

@@ -50,7 +50,7 @@ def test_json_output_for_success_and_error(offline_repo: Repo, capsys) -> None:
     assert body["ok"] is True and body["artifacts"][0]["name"] == "f"
     assert body["artifacts"][0]["source_code_hash"] == filebase64sha256(offline_repo.dist / "f.zip")
     offline_repo.write("functions/f/function.toml", "handler = 1\n")
-    bad = offline_repo.run("--json", "build", capsys=capsys)
+    bad = offline_repo.run("build", "--json", capsys=capsys)  # --json after the command works too
     assert bad.code == 1
     assert bad.json == {"ok": False, "error": bad.json["error"], "exit_code": 1, "violations": []}
     assert "`handler` must be a string" in bad.json["error"]
