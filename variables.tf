@@ -102,9 +102,14 @@ variable "nat_mode" {
 }
 
 variable "extra_interface_endpoints" {
-  description = "Interface endpoints to add beyond those derived from the functions' aws_services in the manifest (e.g. logs, sts)."
+  description = "Interface endpoints to add beyond those derived from the functions' aws_services in the manifest (e.g. logs, sts); the vpc-endpoints module lists the accepted names."
   type        = list(string)
   default     = []
+
+  validation {
+    condition     = alltrue([for s in var.extra_interface_endpoints : can(regex("^[a-z0-9-]+(\\.[a-z0-9-]+)?$", s))])
+    error_message = "extra_interface_endpoints must be endpoint service names such as logs, sts or kms (lowercase, without the com.amazonaws.<region> prefix)."
+  }
 }
 
 # --- stream and event source mapping -------------------------------------------

@@ -221,3 +221,22 @@ run "unknown_db_auth_is_rejected" {
   }
   expect_failures = [var.db_auth]
 }
+
+run "full_endpoint_service_name_is_rejected" {
+  command = plan
+  variables {
+    extra_interface_endpoints = ["com.amazonaws.eu-west-1.logs"]
+  }
+  expect_failures = [var.extra_interface_endpoints]
+}
+
+run "extra_endpoint_is_added" {
+  command = plan
+  variables {
+    extra_interface_endpoints = ["logs"]
+  }
+  assert {
+    condition     = contains(module.endpoints.services, "logs") && contains(module.endpoints.services, "sqs")
+    error_message = "extra endpoints are added to the derived ones"
+  }
+}
