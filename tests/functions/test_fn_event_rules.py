@@ -98,6 +98,11 @@ def test_field_rules(field, value, valid):
         assert result is not None and result[0] == "invalid_event" and field in result[1], result
 
 
+def test_wrong_properties_type_is_named():
+    assert verdict(with_field("properties", ["a"])) == (
+        "invalid_event", "Expected `object | null`, got `array` - at `$.properties`")
+
+
 def test_missing_required_field_is_named():
     payload = orjson.dumps({k: v for k, v in GOOD.items() if k != "session_id"})
     assert verdict(payload) == ("invalid_event", "event missing required field `session_id`")

@@ -144,7 +144,8 @@ def check_event(document: object) -> ClickEvent:
     try:
         event = _convert(document, ClickEvent)
     except _ValidationError as error:
-        raise InvalidEvent(str(error).replace("Object", "event", 1)) from None
+        text = str(error)
+        raise InvalidEvent("event" + text[6:] if text.startswith("Object ") else text) from None
     broken = broken_rule(event)
     if broken is not None:
         raise InvalidEvent(broken)
