@@ -62,6 +62,7 @@ class BatchOutcome:
     partial_failures: int = 0
     processed: int = 0
     discarded: int = 0
+    abandoned: bool = False
 
 
 def failed_index(records: list[StreamRecord], payload: Any) -> int | None:
@@ -89,8 +90,9 @@ def process_batch(
     discard: Callable[[Discard], None],
     policy: RetryPolicy,
     clock: Callable[[], float] = time.time,
-    sleep: Callable[[float], None] = time.sleep,
+    sleep: Callable[[float], object] = time.sleep,
 ) -> BatchOutcome:
+    """Run one batch to the end; a truthy return from `sleep` (a set stop event) abandons it unfinished."""
     outcome = BatchOutcome()
     work: deque[tuple[list[StreamRecord], int]] = deque([(records, 0)])
     while work:
@@ -126,6 +128,8 @@ def process_batch(
             outcome.discarded += len(batch)
             continue
         outcome.retries += 1
-        sleep(min(policy.backoff_max_s, policy.backoff_base_s * 2 ** (retries - 1)))
+        if sleep(min(policy.backoff_max_s, policy.backoff_base_s * 2 ** (retries - 1))):
+            outcome.abandoned = True
+            return outcome
         work.appendleft((batch, retries))
     return outcome

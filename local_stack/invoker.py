@@ -79,7 +79,7 @@ class FunctionInvoker:
         self._python = python
         self._env = self._environment(spec, runtime_dir, aws_env, overrides or LocalOverrides())
         self._idle: list[WarmWorker] = []
-        self._started = 0
+        self._all: list[WarmWorker] = []
         self._max = max_workers
         self._log = log
         self._lock = threading.Condition()
@@ -99,12 +99,13 @@ class FunctionInvoker:
 
     def _borrow(self) -> WarmWorker:
         with self._lock:
-            while not self._idle and self._started >= self._max:
+            while not self._idle and len(self._all) >= self._max:
                 self._lock.wait()
             if self._idle:
                 return self._idle.pop()
-            self._started += 1
-        return WarmWorker(self._python, self._env, self.spec.arn, log=self._log)
+            worker = WarmWorker(self._python, self._env, self.spec.arn, log=self._log)
+            self._all.append(worker)
+            return worker
 
     def _give_back(self, worker: WarmWorker) -> None:
         with self._lock:
@@ -124,7 +125,8 @@ class FunctionInvoker:
         return result
 
     def close(self) -> None:
+        """Kill every environment, busy ones included: nothing may outlive the runner."""
         with self._lock:
-            for worker in self._idle:
+            for worker in self._all:
                 worker.stop()
             self._idle.clear()

@@ -3,6 +3,9 @@
 Also: a CreateFunction repeated with identical code and settings (an SDK retry of a
 request whose response was lost) returns the existing function instead of 409.
 Under load, Terraform's AWS provider otherwise retries that 409 until its create timeout.
+And moto ignores `Bool` policy conditions, so the root module's "deny unless
+aws:SecureTransport" bucket policy denied every request; here requests count as TLS (the
+plain-HTTP loopback endpoint stands in for AWS's TLS endpoints) and that statement does not apply.
 
 moto tries to run a mapped function for every record put on a stream, and for
 every SNS message to a lambda subscriber, in Docker. Here there is no Docker,
@@ -23,6 +26,7 @@ from typing import Any
 from moto.awslambda.exceptions import UnknownFunctionException
 from moto.awslambda.models import LambdaBackend
 from moto.awslambda.responses import LambdaResponse
+from moto.iam.access_control import IAMPolicyStatement, PermissionResult
 from moto.kinesis.models import Shard
 from moto.server import main
 
@@ -53,6 +57,20 @@ def _create_function_idempotent(self: LambdaResponse) -> Any:
 
 
 LambdaResponse.create_function = _create_function_idempotent
+
+_is_action_permitted = IAMPolicyStatement.is_action_permitted
+
+
+def _is_action_permitted_over_tls(self: IAMPolicyStatement, *args: Any, **kwargs: Any) -> PermissionResult:
+    """moto ignores `Bool` conditions; a statement requiring aws:SecureTransport other than "true" does not apply."""
+    for operator in ("Bool", "BoolIfExists"):
+        expected = self._statement.get("Condition", {}).get(operator, {}).get("aws:SecureTransport")
+        if expected is not None and "true" not in [str(v).lower() for v in (expected if isinstance(expected, list) else [expected])]:
+            return PermissionResult.NEUTRAL
+    return _is_action_permitted(self, *args, **kwargs)
+
+
+IAMPolicyStatement.is_action_permitted = _is_action_permitted_over_tls
 LambdaBackend.send_kinesis_message = _no_delivery
 LambdaBackend.send_sns_message = _no_delivery
 Shard.get_max_sequence_number = _max_sequence_number

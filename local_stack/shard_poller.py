@@ -130,8 +130,9 @@ class ShardPoller:
 
     def _process(self, batch: list[StreamRecord]) -> None:
         outcome = process_batch(batch, lambda rs: self.invoke(self.shard_id, rs),
-                                lambda d: self.discard(self.shard_id, d), self.policy)
-        self.checkpoint.finished([r.sequence_number for r in batch])
+                                lambda d: self.discard(self.shard_id, d), self.policy, sleep=self._stop.wait)
+        if not outcome.abandoned:  # stopped mid-retry: the checkpoint stays before this batch
+            self.checkpoint.finished([r.sequence_number for r in batch])
         with self._cond:
             self.stats.batches += 1
             total = self.stats.outcome

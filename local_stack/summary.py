@@ -7,6 +7,7 @@ bookkeeping, so the summary doubles as the end-to-end check: the counts must add
 from __future__ import annotations
 
 import base64
+import gzip
 import json
 from collections import Counter
 from dataclasses import dataclass, field
@@ -38,25 +39,28 @@ class Summary:
     discarded: int = 0
     on_failure_messages: int = 0
     archived_objects: int = 0
+    archived_valid: int = 0
     async_invocations: int = 0
+    async_failed: int = 0
     shards: list[list[Any]] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
 
     @property
     def adds_up(self) -> bool:
-        return (self.stored_of_sent == self.sent_valid and not self.missing_ids
+        return (self.stored_of_sent + self.archived_valid == self.sent_valid and not self.missing_ids
                 and self.dead_lettered == self.sent_malformed == self.dead_letter_payload_matches
                 and not self.order_violations and not self.errors)
 
     def render(self) -> str:
         rows = [
             ["records sent", f"{self.sent:,}", f"{self.sent_valid:,} valid, {self.sent_malformed:,} malformed"],
-            ["stored in PostgreSQL", f"{self.stored_of_sent:,}", f"{len(self.missing_ids):,} valid records missing"],
+            ["stored in PostgreSQL", f"{self.stored_of_sent:,}", f"{len(self.missing_ids):,} valid records neither stored nor archived"],
             ["dead-lettered (SQS)", f"{self.dead_lettered:,}", f"{self.dead_letter_payload_matches:,} with the exact payload sent"],
             ["invocations", f"{self.invocations:,}", f"{self.cold_starts} cold starts"],
             ["retried batches", f"{self.retries:,}", f"{self.bisections} bisections, {self.partial_failures} partial batch responses"],
             ["on-failure messages", f"{self.on_failure_messages:,}", f"{self.discarded:,} records given up by the mapping"],
-            ["archived (S3)", f"{self.archived_objects:,}", f"{self.async_invocations} failure-handler invocations"],
+            ["archived (S3)", f"{self.archived_valid:,}",
+             f"{self.archived_objects} objects; {self.async_invocations} failure-handler invocations, {self.async_failed} failed"],
             ["order per partition key", "kept" if not self.order_violations else "BROKEN",
              f"{len(self.order_violations)} keys out of order"],
         ]
@@ -79,13 +83,34 @@ def _drain(sqs: Any, url: str) -> list[dict]:
 
 
 def _order_violations(conn: psycopg.Connection, traffic: Traffic) -> list[str]:
-    """Keys whose events were stored in a different transaction order than sent."""
+    """Keys whose stored events were stored in a different transaction order than sent (given-up ones skipped)."""
     rows = conn.execute("SELECT partition_key, event_id::text FROM clickstream_events "
                         "ORDER BY partition_key, stored_at, sequence_number::numeric").fetchall()
     stored: dict[str, list[str]] = {}
     for key, event_id in rows:
         stored.setdefault(key, []).append(event_id)
-    return [key for key, ids in traffic.order.items() if [i for i in stored.get(key, []) if i in traffic.valid] != ids]
+    violations = []
+    for key, sent in traffic.order.items():
+        kept = stored.get(key, [])
+        kept_set = set(kept)
+        if [i for i in kept if i in traffic.valid] != [i for i in sent if i in kept_set]:
+            violations.append(key)
+    return violations
+
+
+def _archived_event_ids(s3: Any, bucket: str) -> tuple[int, set[str]]:
+    """(objects, event_ids) of the records the failure handler archived."""
+    objects, ids = 0, set()
+    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket):
+        for item in page.get("Contents", []):
+            objects += 1
+            document = json.loads(gzip.decompress(s3.get_object(Bucket=bucket, Key=item["Key"])["Body"].read()))
+            for record in document.get("records", []):
+                try:
+                    ids.add(json.loads(base64.b64decode(record["data"]))["event_id"])
+                except (ValueError, KeyError, TypeError):
+                    continue
+    return objects, ids
 
 
 def collect(traffic: Traffic, runner: MappingRunner, dsn: str, dlq_url: str | None, archive_bucket: str | None) -> Summary:
@@ -94,17 +119,18 @@ def collect(traffic: Traffic, runner: MappingRunner, dsn: str, dlq_url: str | No
         ids = {row[0] for row in conn.execute("SELECT event_id::text FROM clickstream_events").fetchall()}
         summary.stored_rows = len(ids)
         summary.stored_of_sent = len(ids & traffic.valid.keys())
-        summary.missing_ids = sorted(traffic.valid.keys() - ids)
         summary.order_violations = _order_violations(conn, traffic)
+    archived: set[str] = set()
+    if archive_bucket:
+        summary.archived_objects, archived = _archived_event_ids(runner.clients("s3"), archive_bucket)
+        summary.archived_valid = len((archived & traffic.valid.keys()) - ids)
+    summary.missing_ids = sorted(traffic.valid.keys() - ids - archived)
     if dlq_url:
         # Delivery to the DLQ is at-least-once; eventID (shard:sequence) identifies a record.
         messages = {m.get("eventID"): m for m in _drain(runner.clients("sqs"), dlq_url)}
         summary.dead_lettered = len(messages)
         sent_bad = Counter(base64.b64encode(data).decode() for data in traffic.malformed)
         summary.dead_letter_payload_matches = sum((Counter(m.get("data") for m in messages.values()) & sent_bad).values())
-    if archive_bucket:
-        pages = runner.clients("s3").get_paginator("list_objects_v2").paginate(Bucket=archive_bucket)
-        summary.archived_objects = sum(page.get("KeyCount", 0) for page in pages)
     for poller in runner.pollers:
         outcome = poller.stats.outcome
         summary.invocations += outcome.invocations
@@ -118,5 +144,6 @@ def collect(traffic: Traffic, runner: MappingRunner, dsn: str, dlq_url: str | No
     summary.cold_starts = sum(invoker.cold_starts for invoker in runner.registry.all())
     summary.on_failure_messages = runner.on_failure_messages
     summary.async_invocations = runner.sns.stats.invocations
+    summary.async_failed = runner.sns.stats.failed
     summary.errors = runner.all_errors()
     return summary

@@ -74,19 +74,24 @@ class WarmWorker:
         except BrokenPipeError:
             line = b""
         result.duration_s = time.monotonic() - started
-        if line is None:
-            self.stop()
-            result.error = {"errorType": "Sandbox.Timedout", "errorMessage": f"Task timed out after {timeout_s:.2f} seconds"}
-        elif not line:
-            code = self._process.wait() if self._process else None
-            self.stop()
-            result.error = {"errorType": "Runtime.ExitError", "errorMessage": f"Runtime exited with status {code}"}
-        else:
+        if line:
             reply = json.loads(line)
             if reply.get("fatal"):
                 self.stop()
             result.error = reply.get("error")
             result.payload = reply.get("result") if result.error is None else result.error
+            return result
+        if line is None:
+            self.stop()
+            result.error = {"errorType": "Sandbox.Timedout", "errorMessage": f"Task timed out after {timeout_s:.2f} seconds"}
+        else:
+            code = self._process.wait() if self._process else None
+            self.stop()
+            result.error = {"errorType": "Runtime.ExitError", "errorMessage": f"Runtime exited with status {code}"}
+        result.payload = result.error
+        if self.log:  # Lambda logs these for the function too; the handler never got to
+            self.log.write(json.dumps({"level": "ERROR", "requestId": request_id, **result.error}).encode() + b"\n")
+            self.log.flush()
         return result
 
     @staticmethod

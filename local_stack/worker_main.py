@@ -61,12 +61,17 @@ def main() -> None:
             try:
                 handler = getattr(importlib.import_module(module_name), function_name)
             except Exception as exc:
-                protocol.write(json.dumps({"error": _error(exc, "Runtime.ImportModuleError"), "fatal": True}) + "\n")
+                error = _error(exc, "Runtime.ImportModuleError")
+                sys.stderr.write(json.dumps({"level": "ERROR", **error}) + "\n")
+                protocol.write(json.dumps({"error": error, "fatal": True}) + "\n")
                 return
         try:
             reply = json.dumps({"result": handler(request["event"], LambdaContext(request))})
         except Exception as exc:
-            reply = json.dumps({"error": _error(exc)})
+            error = _error(exc)
+            # Lambda's runtime logs unhandled errors beside the function's own output.
+            sys.stderr.write(json.dumps({"level": "ERROR", "requestId": request["request_id"], **error}) + "\n")
+            reply = json.dumps({"error": error})
         protocol.write(reply + "\n")
 
 

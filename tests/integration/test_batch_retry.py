@@ -98,3 +98,10 @@ def test_records_older_than_maximum_record_age_go_to_on_failure_without_invoking
     outcome, discards, batches = run(batch, lambda b: (None, None), RetryPolicy(max_record_age_s=60), now=1100.0)
     assert [(d.condition, d.invoke_count, len(d.records)) for d in discards] == [(RECORD_AGE_EXCEEDED, 0, 2)]
     assert batches == [["200"]] and outcome.processed == 1
+
+
+def test_a_stop_during_backoff_abandons_the_batch_without_discarding_it() -> None:
+    discards: list[Discard] = []
+    outcome = process_batch(records(3), Script(lambda b: ({"errorType": "E", "errorMessage": "x"}, None)),
+                            discards.append, RetryPolicy(max_retry_attempts=-1), clock=lambda: 1001.0, sleep=lambda s: True)
+    assert outcome.abandoned and outcome.invocations == 1 and outcome.processed == 0 and not discards

@@ -25,6 +25,7 @@ from local_stack.terraform_stack import REPO_ROOT
 RECORDS = 10_000
 MALFORMED_SHARE = 0.001
 OUTAGE_S = 3.0
+LONG_OUTAGE_S = 25.0
 
 
 def _alive(pid: int) -> bool:
@@ -95,3 +96,21 @@ def test_ten_thousand_records_with_poison_and_a_sink_outage_lose_nothing(session
     batches = sum(p.stats.batches for p in session.runner.pollers)
     assert summary.retries <= batches * mapping["MaximumRetryAttempts"]
     assert summary.errors == [] and summary.adds_up
+
+
+def test_batches_given_up_during_a_long_outage_are_archived_by_the_failure_handler(session: LocalSession) -> None:
+    """Retries run out: on-failure message -> SNS -> failure_handler (async) re-reads the range -> S3."""
+    assert session.runner and session.deployment.db_name and session.deployment.archive_bucket
+    kinesis, stream = client(session, "kinesis"), session.deployment.stream_names[0]
+    before = session.runner.on_failure_messages
+    with database_outage(session.admin_dsn, session.deployment.db_name):
+        traffic = send(kinesis, stream, generate(400, users=40, malformed_share=0, seed=11))
+        time.sleep(LONG_OUTAGE_S)
+    assert session.runner.wait_idle(300), "pipeline did not drain"
+    summary = collect(traffic, session.runner, session.db_dsn, session.deployment.dlq_url, session.deployment.archive_bucket)
+    print(summary.render())
+    assert session.runner.on_failure_messages > before, "the outage must outlast the mapping's retries"
+    assert summary.archived_valid > 0 and summary.async_failed == 0
+    assert summary.missing_ids == [], "a record given up by the mapping must be in the archive"
+    assert summary.stored_of_sent + summary.archived_valid == summary.sent_valid
+    assert summary.order_violations == [] and summary.errors == []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import zipfile
 
 import boto3
@@ -42,3 +43,21 @@ def test_put_records_on_a_mapped_stream_does_not_try_to_run_the_function(own_mot
     # moto's own delivery would have written its Docker failure into the function's log group
     groups = make("logs").describe_log_groups(logGroupNamePrefix="/aws/lambda/f")["logGroups"]
     assert groups == []
+
+
+def test_deny_insecure_transport_bucket_policy_lets_the_local_endpoint_through(own_moto: MotoServer) -> None:
+    own_moto.reset()
+    s3 = boto3.client("s3", endpoint_url=own_moto.endpoint_url, region_name=own_moto.region,
+                      aws_access_key_id="t", aws_secret_access_key="t")
+    s3.create_bucket(Bucket="archive")
+
+    def deny_when_secure_transport_is(value: str) -> None:
+        s3.put_bucket_policy(Bucket="archive", Policy=json.dumps({"Version": "2012-10-17", "Statement": [{
+            "Effect": "Deny", "Principal": "*", "Action": "s3:*", "Resource": ["arn:aws:s3:::archive", "arn:aws:s3:::archive/*"],
+            "Condition": {"Bool": {"aws:SecureTransport": value}}}]}))
+
+    deny_when_secure_transport_is("false")
+    s3.put_object(Bucket="archive", Key="k", Body=b"x")
+    deny_when_secure_transport_is("true")
+    with pytest.raises(s3.exceptions.ClientError, match=r"Forbidden|AccessDenied"):
+        s3.put_object(Bucket="archive", Key="k", Body=b"x")
