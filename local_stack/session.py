@@ -73,6 +73,7 @@ class LocalSession:
     runner: MappingRunner | None = None
     deployment: Deployment = field(default_factory=Deployment)
     destroy_on_close: bool = True
+    destroy_error: str | None = None
     _exit: ExitStack = field(default_factory=ExitStack)
 
     def start(self) -> LocalSession:
@@ -145,13 +146,29 @@ class LocalSession:
         assert self.postgres
         return f"postgresql://postgres@127.0.0.1:{self.postgres.port}/{self.deployment.db_name or 'postgres'}"
 
+    def _empty_archive(self) -> None:
+        """The archive bucket is protected (force_destroy = false); locally its copies are throwaway."""
+        if not (self.moto and self.deployment.archive_bucket):
+            return
+        import boto3
+
+        s3 = boto3.client("s3", endpoint_url=self.moto.endpoint_url, region_name=self.moto.region,
+                          aws_access_key_id="testing", aws_secret_access_key="testing")
+        for page in s3.get_paginator("list_object_versions").paginate(Bucket=self.deployment.archive_bucket):
+            versions = page.get("Versions", []) + page.get("DeleteMarkers", [])
+            if versions:
+                s3.delete_objects(Bucket=self.deployment.archive_bucket, Delete={
+                    "Objects": [{"Key": v["Key"], "VersionId": v["VersionId"]} for v in versions]})
+
     def _destroy(self) -> None:
         if self.stack:
             progress("terraform destroy")
             try:
+                self._empty_archive()
                 self.stack.destroy()
             except Exception as exc:  # the emulator goes away next anyway; say so, don't mask the first error
-                print(f"warning: terraform destroy failed: {str(exc).splitlines()[0]}", file=sys.stderr)
+                self.destroy_error = str(exc)
+                print(f"warning: {exc}", file=sys.stderr)
 
     def close(self) -> None:
         self._exit.close()

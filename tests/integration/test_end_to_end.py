@@ -45,6 +45,7 @@ def session(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalSession]:
     yield local
     pids = [p._process.pid for p in (local.moto, local.postgres) if p and p._process]
     local.close()
+    assert local.destroy_error is None, local.destroy_error
     assert not [pid for pid in pids if _alive(pid)], "emulator or database still running after teardown"
 
 
