@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import boto3
 import psycopg
 
 from local_stack.emulator import MotoServer
@@ -94,7 +95,7 @@ class LocalSession:
         self._exit.callback(self.moto.stop)
         self.postgres = PostgresServer(database="postgres").start()
         self._exit.callback(self.postgres.stop)
-        progress(f"terraform apply of the root module against {self.moto.endpoint_url} (about a minute)")
+        progress(f"terraform apply of the root module against {self.moto.endpoint_url} (about two minutes: the AWS provider's fixed waiters)")
         workdir = self.state_dir / "terraform"
         shutil.rmtree(workdir, ignore_errors=True)
         workdir.mkdir(parents=True)
@@ -108,8 +109,6 @@ class LocalSession:
 
     def _start_runner(self) -> None:
         assert self.moto and self.postgres
-        import boto3
-
         lambda_client = boto3.client("lambda", endpoint_url=self.moto.endpoint_url, region_name=self.moto.region,
                                      aws_access_key_id="testing", aws_secret_access_key="testing")
         self.deployment = discover(lambda_client)
@@ -150,8 +149,6 @@ class LocalSession:
         """The archive bucket is protected (force_destroy = false); locally its copies are throwaway."""
         if not (self.moto and self.deployment.archive_bucket):
             return
-        import boto3
-
         s3 = boto3.client("s3", endpoint_url=self.moto.endpoint_url, region_name=self.moto.region,
                           aws_access_key_id="testing", aws_secret_access_key="testing")
         for page in s3.get_paginator("list_object_versions").paginate(Bucket=self.deployment.archive_bucket):
