@@ -31,8 +31,8 @@ class MotoServer:
     region: str = DEFAULT_REGION
     port: int = 0
     log_path: Path | None = None
-    # "local_stack.moto_main" runs moto without its Docker-based Kinesis/SNS -> Lambda delivery.
-    server_module: str = "moto.server"
+    # moto with the local stack's fidelity fixes (local_stack/moto_main.py); "moto.server" for plain moto.
+    server_module: str = "local_stack.moto_main"
     _process: subprocess.Popen | None = field(default=None, repr=False)
 
     @property

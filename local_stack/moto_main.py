@@ -13,6 +13,11 @@ so each attempt fails after ~6 ms per record (10,000 records: a minute of
 PutRecords), and where Docker exists it would deliver every record a second
 time beside the mapping runner. The runner is the one delivery path, so
 moto's is disabled; every API moto serves is unchanged.
+
+Connections are not kept alive (HTTP/1.0): with keep-alive, the provider now and then
+sends a request on a connection the server is closing, the SDK retries it, and a
+non-idempotent create (AuthorizeSecurityGroupIngress, CreateFunction) fails as a duplicate
+of itself. A fresh loopback connection per request costs nothing measurable.
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ from moto.awslambda.models import LambdaBackend
 from moto.awslambda.responses import LambdaResponse
 from moto.iam.access_control import IAMPolicyStatement, PermissionResult
 from moto.kinesis.models import Shard
+from moto.moto_server.werkzeug_app import MotoRequestHandler
 from moto.server import main
 
 
@@ -74,6 +80,7 @@ IAMPolicyStatement.is_action_permitted = _is_action_permitted_over_tls
 LambdaBackend.send_kinesis_message = _no_delivery
 LambdaBackend.send_sns_message = _no_delivery
 Shard.get_max_sequence_number = _max_sequence_number
+MotoRequestHandler.protocol_version = "HTTP/1.0"
 
 if __name__ == "__main__":
     main(sys.argv[1:])

@@ -91,7 +91,7 @@ class LocalSession:
             progress("building dist/ (build.py build)")
             subprocess.run([sys.executable, "build.py", "build"], cwd=REPO_ROOT, check=True)
         progress("starting moto server and PostgreSQL")
-        self.moto = MotoServer(log_path=self.state_dir / "moto.log", server_module="local_stack.moto_main").start()
+        self.moto = MotoServer(log_path=self.state_dir / "moto.log").start()
         self._exit.callback(self.moto.stop)
         self.postgres = PostgresServer(database="postgres").start()
         self._exit.callback(self.postgres.stop)

@@ -20,5 +20,5 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 @pytest.fixture(scope="module")
 def own_moto() -> Iterator[MotoServer]:
     """A moto server for this module alone: the runner reads every mapping, so no one else's may be there."""
-    with MotoServer(server_module="local_stack.moto_main") as server:
+    with MotoServer() as server:
         yield server
