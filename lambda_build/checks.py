@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from tooling.artifact_hash import filebase64sha256
+
 from . import state
 from .config import discover
 from .errors import BuildError
 from .limits import Measured, enforce
 from .pipeline import select
-from .zipwriter import filebase64sha256
 
 
 def check(root: Path, names: list[str], allow_s3: bool) -> list[Measured]:

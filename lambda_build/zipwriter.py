@@ -120,11 +120,3 @@ def write_zip(path: Path, entries: list[Entry]) -> str:
         for pack in packs.values():
             pack.close()
 
-
-def filebase64sha256(path: Path) -> str:
-    """What Terraform's filebase64sha256() returns for the file."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return base64.b64encode(digest.digest()).decode()

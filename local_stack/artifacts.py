@@ -7,7 +7,6 @@ Terraform deployed, and a stale dist/ fails loudly instead of running other code
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import json
 import shutil
@@ -15,6 +14,8 @@ import tempfile
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
+
+from tooling.artifact_hash import filebase64sha256
 
 
 class ArtifactError(Exception):
@@ -28,14 +29,6 @@ class Artifact:
     path: Path
     source_code_hash: str
 
-
-def file_hash(path: Path) -> str:
-    """Base64 SHA-256, as Lambda's CodeSha256 and Terraform's filebase64sha256 compute it."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return base64.b64encode(digest.digest()).decode()
 
 
 def load_manifest(manifest_path: Path) -> dict[str, Artifact]:
@@ -53,7 +46,7 @@ def artifact_for_hash(manifest: dict[str, Artifact], code_sha256: str, what: str
     """The manifest entry whose zip Lambda holds, its file re-hashed to catch a rebuilt dist/."""
     for artifact in manifest.values():
         if artifact.source_code_hash == code_sha256:
-            if not artifact.path.is_file() or file_hash(artifact.path) != code_sha256:
+            if not artifact.path.is_file() or filebase64sha256(artifact.path) != code_sha256:
                 raise ArtifactError(f"{artifact.path} no longer matches the deployed {what}; run `make build` and apply again")
             return artifact
     raise ArtifactError(f"deployed {what} has CodeSha256 {code_sha256}, which no artifact in the manifest has; run `make build` and apply again")

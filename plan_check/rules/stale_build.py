@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import base64
-import hashlib
 from collections.abc import Iterator
-from pathlib import Path
 
 from plan_check.findings import Context, Finding, Rule
+from tooling.artifact_hash import filebase64sha256
 
 STALE_BUILD = Rule(
     "stale-build",
@@ -16,14 +14,6 @@ STALE_BUILD = Rule(
 )
 RULES = (STALE_BUILD,)
 DEPLOYABLE = ("aws_lambda_function", "aws_lambda_layer_version")
-
-
-def filebase64sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return base64.b64encode(digest.digest()).decode()
 
 
 def check(ctx: Context) -> Iterator[Finding]:

@@ -7,7 +7,7 @@ import subprocess
 import sys
 
 from lambda_build import pipeline
-from lambda_build.zipwriter import filebase64sha256
+from tooling.artifact_hash import filebase64sha256
 
 from .conftest import BUILD_PY, Repo
 

@@ -12,7 +12,8 @@ import pytest
 from lambda_build.errors import BuildError
 from lambda_build.globs import matches
 from lambda_build.lockfile import read_lock
-from lambda_build.zipwriter import DEFLATED, STORED, compress, filebase64sha256, write_zip
+from lambda_build.zipwriter import DEFLATED, STORED, compress, write_zip
+from tooling.artifact_hash import filebase64sha256
 
 
 @pytest.mark.parametrize(

@@ -7,7 +7,7 @@ import json
 import zipfile
 from pathlib import Path
 
-from local_stack.artifacts import file_hash
+from tooling.artifact_hash import filebase64sha256
 
 # A handler whose behaviour each record chooses, so a test can provoke every path of the runner.
 # Records are JSON: {"id": ..., "key": ..., "mode": "ok" | "poison" | "sleep" | "crash"}.
@@ -98,7 +98,7 @@ def write_artifacts(root: Path, rename: dict[str, str] | None = None) -> Path:
         name = rename.get(original, original)
         path = dist / f"{name}.zip"
         path.write_bytes(data)
-        artifacts[name] = {"kind": kind, "path": f"dist/{name}.zip", "source_code_hash": file_hash(path),
+        artifacts[name] = {"kind": kind, "path": f"dist/{name}.zip", "source_code_hash": filebase64sha256(path),
                            "zipped_bytes": len(data), "unzipped_bytes": 0, "runtime": "python3.12",
                            "architecture": "x86_64", "handler": "app.handler" if kind == "function" else None,
                            "layers": [rename.get("helpers", "helpers")] if original == "layer_user" else [], "aws_services": [],
