@@ -24,9 +24,9 @@ check: venv ## Check AWS size/layer limits of the built artifacts
 lock: venv ## Re-lock functions/*/ and layers/*/ requirements.txt (pip-compile --generate-hashes)
 	$(PYTHON) build.py lock $(ARGS)
 
-lock-dev: venv ## Re-lock requirements-dev.txt
+lock-dev: venv ## Re-lock requirements/dev.txt
 	.venv/bin/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras --no-emit-index-url \
-	  --no-emit-find-links --no-emit-trusted-host -o requirements-dev.txt requirements-dev.in
+	  --no-emit-find-links --no-emit-trusted-host -o requirements/dev.txt requirements/dev.in
 
 test: venv lint ## Run every test: unit, terraform test, checkov, integration, plan checks
 	$(PYTHON) -m pytest $(ARGS)
@@ -40,10 +40,10 @@ fmt: venv ## Format Terraform and fix ruff findings
 	$(PYTHON) -m ruff check --fix .
 
 docs: venv ## Regenerate the inputs/outputs tables of every module README
-	$(PYTHON) -m tooling.tfdocs
+	$(PYTHON) -m terraform_tools.module_docs
 
 docs-check: venv ## Fail when a module README is stale
-	$(PYTHON) -m tooling.tfdocs --check
+	$(PYTHON) -m terraform_tools.module_docs --check
 
 checkov: venv ## Security scan of all Terraform (zero failed checks)
 	scripts/checkov
@@ -61,7 +61,7 @@ send: venv ## Send clickstream traffic into the running local stack
 	$(PYTHON) -m local_stack send $(ARGS)
 
 plan: venv ## terraform plan -out + show -json (AWS, or the local stack when it is up)
-	$(PYTHON) -m plan_check.plan $(ARGS)
+	$(PYTHON) -m plan_check.make_plan $(ARGS)
 
 plan-check: venv ## Check build/plan/data-loss/concurrency/network rules over plan.json
 	$(PYTHON) -m plan_check build/plan.json --manifest dist/manifest.json $(ARGS)

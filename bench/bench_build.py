@@ -27,7 +27,7 @@ import zipfile
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "tools"))
 
 from lambda_build.builder import RUNTIME_PROVIDED  # noqa: E402
 from lambda_build.config import discover  # noqa: E402

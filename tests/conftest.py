@@ -5,9 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-
-from local_stack.emulator import MotoServer
-from local_stack.postgres import PostgresServer
+from local_stack.emulators.moto_server import MotoServer
+from local_stack.emulators.postgres import PostgresServer
 
 
 @pytest.fixture(scope="session")

@@ -6,9 +6,8 @@ import sys
 from pathlib import Path
 
 import pytest
-
-from tooling import terraform_env
-from tooling.find_python import find_python
+from python_finder import find_python
+from terraform_tools import environment as terraform_env
 
 
 def _fake_mirror(root: Path) -> Path:

@@ -6,8 +6,8 @@ import json
 import subprocess
 import sys
 
-from lambda_build import pipeline
-from tooling.artifact_hash import filebase64sha256
+from lambda_build import build_command as pipeline
+from pipeline_contract.artifact_hash import filebase64sha256
 
 from .conftest import BUILD_PY, Repo
 

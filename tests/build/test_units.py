@@ -13,7 +13,7 @@ from lambda_build.errors import BuildError
 from lambda_build.globs import matches
 from lambda_build.lockfile import read_lock
 from lambda_build.zipwriter import DEFLATED, STORED, compress, write_zip
-from tooling.artifact_hash import filebase64sha256
+from pipeline_contract.artifact_hash import filebase64sha256
 
 
 @pytest.mark.parametrize(

@@ -21,10 +21,9 @@ for source in SOURCE_DIRS:
 import orjson  # noqa: E402
 import psycopg  # noqa: E402
 from kinesis_events import ACCOUNT, REGION, clickstream_events  # noqa: E402
+from local_stack.emulators.moto_server import MotoServer  # noqa: E402
+from local_stack.emulators.postgres import PostgresServer  # noqa: E402
 from pipeline_common import aws_clients  # noqa: E402
-
-from local_stack.emulator import MotoServer  # noqa: E402
-from local_stack.postgres import PostgresServer  # noqa: E402
 
 
 class Database:

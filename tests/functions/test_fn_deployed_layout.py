@@ -54,7 +54,7 @@ def invoke(tmp_path: Path, task: Path, layer: Path, handler: str, env: dict[str,
 
 
 def test_stream_processor_runs_from_the_deployed_layout(tmp_path, database, dlq_url, aws):
-    task, layer, handler = deploy(tmp_path, "stream_processor", "clickstream_processor")
+    task, layer, handler = deploy(tmp_path, "stream_processor", "stream_processor")
     env = {**aws.env(), "DLQ_URL": dlq_url, "DB_HOST": "127.0.0.1", "DB_PORT": str(database.server.port),
            "DB_NAME": database.name, "DB_USER": "postgres", "DB_AUTH": "trust", "LOG_LEVEL": "INFO"}
     event = clickstream_batch(300)
@@ -68,7 +68,7 @@ def test_stream_processor_runs_from_the_deployed_layout(tmp_path, database, dlq_
 
 
 def test_stream_processor_refuses_to_start_without_its_configuration(tmp_path):
-    task, layer, handler = deploy(tmp_path, "stream_processor", "clickstream_processor")
+    task, layer, handler = deploy(tmp_path, "stream_processor", "stream_processor")
     out = subprocess.run([sys.executable, "-P", str(tmp_path / "bootstrap.py"), str(task), str(layer), handler],
                          input=b'{"Records": []}', capture_output=True, timeout=60, check=False,
                          env={"PATH": os.environ.get("PATH", ""), "DB_AUTH": "trust", "DB_USER": "app"})
@@ -79,7 +79,7 @@ def test_stream_processor_refuses_to_start_without_its_configuration(tmp_path):
 
 
 def test_failure_handler_runs_from_the_deployed_layout(tmp_path, aws, stream):
-    task, layer, handler = deploy(tmp_path, "failure_handler", "failure_archiver")
+    task, layer, handler = deploy(tmp_path, "failure_handler", "failure_handler")
     bucket = f"archive-{uuid.uuid4().hex[:8]}"
     aws_clients.client("s3").create_bucket(Bucket=bucket)
     env = {**aws.env(), "ARCHIVE_BUCKET": bucket, "LOG_LEVEL": "INFO"}

@@ -12,8 +12,8 @@ import random
 
 import orjson
 import pytest
-from clickstream_processor.events import ClickEvent, InvalidEvent, check_event, find_poison
 from kinesis_events import clickstream_events, kinesis_event
+from stream_processor.events import ClickEvent, InvalidEvent, check_event, find_poison
 
 GOOD = clickstream_events(1, seed=5)[0]
 

@@ -9,9 +9,9 @@ import uuid
 
 import orjson
 import pytest
-from failure_archiver import replay as replay_cli
-from failure_archiver.archive import decode
-from failure_archiver.on_failure import NotAnOnFailureRecord, parse_event
+from failure_handler import replay as replay_cli
+from failure_handler.archive import decode
+from failure_handler.on_failure import NotAnOnFailureRecord, parse_event
 from kinesis_events import FakeContext, on_failure_sns_event
 from pipeline_common import aws_clients
 
@@ -23,8 +23,8 @@ def archive_handler(aws, monkeypatch):
     aws_clients.client("s3").create_bucket(Bucket=bucket)
     monkeypatch.setenv("ARCHIVE_BUCKET", bucket)
     monkeypatch.setenv("ARCHIVE_PREFIX", "failed/")
-    module = importlib.reload(sys.modules["failure_archiver.lambda_handler"]) \
-        if "failure_archiver.lambda_handler" in sys.modules else importlib.import_module("failure_archiver.lambda_handler")
+    module = importlib.reload(sys.modules["failure_handler.lambda_handler"]) \
+        if "failure_handler.lambda_handler" in sys.modules else importlib.import_module("failure_handler.lambda_handler")
     return module, bucket
 
 

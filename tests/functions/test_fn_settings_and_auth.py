@@ -5,10 +5,10 @@ from __future__ import annotations
 import uuid
 
 import pytest
-from clickstream_processor.db_auth import connect_kwargs
-from clickstream_processor.settings import load_settings
 from pipeline_common import aws_clients
 from pipeline_common.config import ConfigError
+from stream_processor.db_auth import connect_kwargs
+from stream_processor.settings import load_settings
 
 BASE = {"DLQ_URL": "https://sqs.us-east-1.amazonaws.com/123456789012/dlq", "DB_HOST": "proxy.example.internal",
         "DB_NAME": "clickstream", "DB_USER": "app", "AWS_REGION": "us-east-1"}

@@ -8,12 +8,12 @@ import uuid
 import orjson
 import psycopg
 import pytest
-from clickstream_processor.batch import BatchFailed, BatchLimits, BatchProcessor
-from clickstream_processor.dead_letter import SqsDeadLetter
-from clickstream_processor.postgres_sink import PostgresSink
 from kinesis_events import FakeContext, clickstream_batch, clickstream_events, kinesis_event
 from pipeline_common import aws_clients
 from pipeline_common.retry import RetryPolicy
+from stream_processor.batch import BatchFailed, BatchLimits, BatchProcessor
+from stream_processor.dead_letter import SqsDeadLetter
+from stream_processor.postgres_sink import PostgresSink
 
 FAST_RETRY = RetryPolicy(max_attempts=2, base_delay=0.01, max_delay=0.02)
 

@@ -6,8 +6,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
-from local_stack.emulator import MotoServer
+from local_stack.emulators.moto_server import MotoServer
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

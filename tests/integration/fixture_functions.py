@@ -7,7 +7,7 @@ import json
 import zipfile
 from pathlib import Path
 
-from tooling.artifact_hash import filebase64sha256
+from pipeline_contract.artifact_hash import filebase64sha256
 
 # A handler whose behaviour each record chooses, so a test can provoke every path of the runner.
 # Records are JSON: {"id": ..., "key": ..., "mode": "ok" | "poison" | "sleep" | "crash"}.

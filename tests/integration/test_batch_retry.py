@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from local_stack.batch_retry import (
+from local_stack.esm.batch_retry import (
     RECORD_AGE_EXCEEDED,
     RETRY_EXHAUSTED,
     Discard,
@@ -10,8 +10,8 @@ from local_stack.batch_retry import (
     failed_index,
     process_batch,
 )
-from local_stack.kinesis_records import StreamRecord
-from local_stack.worker import InvokeResult
+from local_stack.esm.kinesis_records import StreamRecord
+from local_stack.runtime.worker import InvokeResult
 
 
 def records(n: int, arrival: float = 1000.0) -> list[StreamRecord]:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections import deque
 
-from local_stack.batching import batch_is_ready, lane_for, take_batch
-from local_stack.kinesis_records import MAX_PAYLOAD_BYTES, StreamRecord
+from local_stack.esm.batching import batch_is_ready, lane_for, take_batch
+from local_stack.esm.kinesis_records import MAX_PAYLOAD_BYTES, StreamRecord
 
 
 def record(i: int, size: int = 10, key: str = "k") -> StreamRecord:

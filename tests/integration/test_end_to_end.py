@@ -14,13 +14,12 @@ from collections.abc import Iterator
 import boto3
 import psycopg
 import pytest
-
-from local_stack.clickstream import generate, send
-from local_stack.mapping_runner import RunnerOptions
-from local_stack.session import LocalSession
-from local_stack.sink_faults import database_outage
-from local_stack.summary import collect
-from local_stack.terraform_stack import REPO_ROOT
+from local_stack.demo.clickstream import generate, send
+from local_stack.demo.session import LocalSession
+from local_stack.demo.sink_faults import database_outage
+from local_stack.demo.summary import collect
+from local_stack.emulators.terraform_stack import REPO_ROOT
+from local_stack.esm.mapping_runner import RunnerOptions
 
 RECORDS = 10_000
 MALFORMED_SHARE = 0.001

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import boto3
 import pytest
+from local_stack.emulators.moto_server import MotoServer
+from local_stack.esm.mapping_runner import MappingRunner, RunnerOptions
+from local_stack.runtime.artifacts import ArtifactError
 
-from local_stack.artifacts import ArtifactError
-from local_stack.emulator import MotoServer
-from local_stack.mapping_runner import MappingRunner, RunnerOptions
 from tests.integration.fixture_functions import write_artifacts
 
 ROLE_POLICY = json.dumps({"Version": "2012-10-17", "Statement": [

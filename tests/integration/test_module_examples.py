@@ -18,9 +18,9 @@ from pathlib import Path
 
 import boto3
 import pytest
+from local_stack.emulators.moto_server import MotoServer
+from local_stack.emulators.terraform_stack import TerraformStack, stage
 
-from local_stack.emulator import MotoServer
-from local_stack.terraform_stack import TerraformStack, stage
 from tests.integration.fixture_functions import write_artifacts
 
 REGION = "us-east-1"

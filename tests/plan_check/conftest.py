@@ -22,9 +22,8 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-
-from local_stack.emulator import MotoServer
-from tooling.terraform_env import terraform_environ
+from local_stack.emulators.moto_server import MotoServer
+from terraform_tools.environment import terraform_environ
 
 FIXTURES = Path(__file__).parent / "fixtures"
 REPO = Path(__file__).resolve().parents[2]

@@ -7,7 +7,6 @@ import shlex
 from pathlib import Path
 
 import yaml
-
 from plan_check.cli import parser
 
 REPO = Path(__file__).resolve().parents[2]

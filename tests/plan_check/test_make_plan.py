@@ -1,4 +1,4 @@
-"""`python -m plan_check.plan` (behind `make plan`) against the emulator named by AWS_ENDPOINT_URL."""
+"""`python -m plan_check.make_plan` (behind `make plan`) against the emulator named by AWS_ENDPOINT_URL."""
 
 from __future__ import annotations
 
@@ -9,14 +9,14 @@ import subprocess
 import sys
 from pathlib import Path
 
-from local_stack.emulator import MotoServer
+from local_stack.emulators.moto_server import MotoServer
 
 REPO = Path(__file__).resolve().parents[2]
 FIXTURES = Path(__file__).parent / "fixtures"
 
 
 def run_plan(args: list[str], env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "plan_check.plan", *args], cwd=cwd, capture_output=True, text=True,
+    return subprocess.run([sys.executable, "-m", "plan_check.make_plan", *args], cwd=cwd, capture_output=True, text=True,
                           env={**env, "PYTHONPATH": str(REPO)}, timeout=300)
 
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from plan_check.findings import Context, Options
 from plan_check.manifest import load_manifest
 from plan_check.plan_model import load_plan

@@ -6,7 +6,6 @@ import json
 from pathlib import Path
 
 import pytest
-
 from plan_check.findings import Context, Finding, Options
 from plan_check.manifest import load_manifest
 from plan_check.plan_model import load_plan

@@ -10,8 +10,8 @@ import re
 from pathlib import Path
 
 import pytest
+from local_stack.emulators.moto_server import MotoServer
 
-from local_stack.emulator import MotoServer
 from tests.terraform.tf import REPO_ROOT, terraform
 
 FIXTURES = REPO_ROOT / "tests" / "terraform" / "fixtures"

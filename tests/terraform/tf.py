@@ -8,7 +8,7 @@ import subprocess
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from tooling.terraform_env import terraform_environ
+from terraform_tools.environment import terraform_environ
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 ROOT_TEST_DIR = "tests/terraform/root"

@@ -1,0 +1,79 @@
+"""The deployed code, from dist/: matched to a function by CodeSha256 and unpacked like Lambda does.
+
+moto keeps uploaded zips but serves no download URL, so the zip comes from
+the manifest; the CodeSha256 check guarantees it is byte for byte the zip
+Terraform deployed, and a stale dist/ fails loudly instead of running other code.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import tempfile
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from pipeline_contract.artifact_hash import filebase64sha256
+
+
+class ArtifactError(Exception):
+    """Deployed code and dist/ disagree; the message says how to fix it."""
+
+
+@dataclass(frozen=True)
+class Artifact:
+    name: str
+    kind: str
+    path: Path
+    source_code_hash: str
+
+
+
+def load_manifest(manifest_path: Path) -> dict[str, Artifact]:
+    if not manifest_path.is_file():
+        raise ArtifactError(f"{manifest_path} not found; run `make build`")
+    data = json.loads(manifest_path.read_text())
+    root = manifest_path.resolve().parent.parent
+    return {
+        name: Artifact(name, entry["kind"], root / entry["path"], entry["source_code_hash"])
+        for name, entry in data["artifacts"].items()
+    }
+
+
+def artifact_for_hash(manifest: dict[str, Artifact], code_sha256: str, what: str) -> Artifact:
+    """The manifest entry whose zip Lambda holds, its file re-hashed to catch a rebuilt dist/."""
+    for artifact in manifest.values():
+        if artifact.source_code_hash == code_sha256:
+            if not artifact.path.is_file() or filebase64sha256(artifact.path) != code_sha256:
+                raise ArtifactError(f"{artifact.path} no longer matches the deployed {what}; run `make build` and apply again")
+            return artifact
+    raise ArtifactError(f"deployed {what} has CodeSha256 {code_sha256}, which no artifact in the manifest has; run `make build` and apply again")
+
+
+def _extract(zips: list[Path], target: Path) -> Path:
+    """Unpack zips in order into target (later ones overwrite, as layers do in /opt), atomically."""
+    if target.is_dir():
+        return target
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=target.name + ".", dir=target.parent))
+    for zip_path in zips:
+        with zipfile.ZipFile(zip_path) as archive:
+            archive.extractall(staging)
+    try:
+        staging.rename(target)
+    except OSError:
+        shutil.rmtree(staging, ignore_errors=True)
+    return target
+
+
+def _key(hashes: list[str]) -> str:
+    return hashlib.sha256("\n".join(hashes).encode()).hexdigest()[:20]
+
+
+def unpack_function(function: Artifact, layers: list[Artifact], cache_dir: Path) -> tuple[Path, Path]:
+    """(task dir, opt dir): Lambda's /var/task and /opt for this code and layer list."""
+    task = _extract([function.path], cache_dir / "task" / _key([function.source_code_hash]))
+    opt = _extract([layer.path for layer in layers], cache_dir / "opt" / _key([layer.source_code_hash for layer in layers]))
+    return task, opt

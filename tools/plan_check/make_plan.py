@@ -1,0 +1,97 @@
+"""`make plan`: terraform init, `plan -out build/plan.tfplan` and `show -json` into build/plan.json.
+
+The target is whatever the standard AWS environment says: AWS through the usual
+credential chain, or the local emulator when AWS_ENDPOINT_URL is set (the AWS
+provider honours it). The JSON is written to a temp file and renamed, so a
+failed run never leaves a half-written plan.json for `make plan-check`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from repo_paths import REPO_ROOT
+from terraform_tools.environment import terraform_environ
+
+LOCAL_STACK_FILE = REPO_ROOT / ".local-stack" / "stack.json"  # written by `make up`, removed by `make down`
+DUMMY_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
+
+
+def progress(message: str) -> None:
+    print(f"plan: {message}", file=sys.stderr, flush=True)
+
+
+def target_environ() -> tuple[dict[str, str], str]:
+    """Terraform's environment, and a one-line description of where the plan reads state from."""
+    env = terraform_environ()
+    endpoint = env.get("AWS_ENDPOINT_URL")
+    if endpoint:
+        for key, value in DUMMY_CREDENTIALS.items():
+            env.setdefault(key, value)
+        env.setdefault("AWS_EC2_METADATA_DISABLED", "true")
+        return env, f"local emulator at {endpoint} (AWS_ENDPOINT_URL)"
+    if LOCAL_STACK_FILE.is_file():
+        try:
+            local = json.loads(LOCAL_STACK_FILE.read_text()).get("endpoint")
+        except (OSError, ValueError, AttributeError):
+            local = None
+        if local:
+            progress(f"a local stack is up; to plan against it instead: export AWS_ENDPOINT_URL={local}")
+    profile = env.get("AWS_PROFILE") or ("environment credentials" if env.get("AWS_ACCESS_KEY_ID") else "default credential chain")
+    return env, f"AWS ({profile})"
+
+
+def _terraform(args: list[str], cwd: Path, env: dict[str, str], capture: bool = False) -> str:
+    try:
+        result = subprocess.run(["terraform", *args], cwd=cwd, env=env, text=True,
+                                stdout=subprocess.PIPE if capture else None, check=False)
+    except FileNotFoundError:
+        raise SystemExit("plan: error: terraform is not on PATH; install Terraform >= 1.11") from None
+    if result.returncode != 0:
+        raise SystemExit(f"plan: error: terraform {args[0]} failed (exit {result.returncode}); see its output above")
+    return result.stdout or ""
+
+
+def write_atomically(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
+    tmp.write_text(text)
+    tmp.replace(path)
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="plan_check.make_plan", description=__doc__.splitlines()[0],
+                                epilog="Other arguments (e.g. -var name=value) go to `terraform plan`.")
+    p.add_argument("--chdir", type=Path, default=REPO_ROOT, help="root module directory (default: the repository)")
+    p.add_argument("--out", type=Path, default=Path("build/plan.tfplan"), help="saved plan (default build/plan.tfplan)")
+    p.add_argument("--json", type=Path, default=Path("build/plan.json"), help="show -json output (default build/plan.json)")
+    p.add_argument("--no-init", action="store_true", help="skip terraform init")
+    args, plan_args = p.parse_known_args(argv)
+    root = args.chdir.resolve()
+    if not any(root.glob("*.tf")):
+        print(f"plan: error: no Terraform configuration (*.tf) in {root}; pass --chdir ROOT_MODULE", file=sys.stderr)
+        return 2
+    out, json_path = (Path.cwd() / args.out).resolve(), (Path.cwd() / args.json).resolve()
+    env, target = target_environ()
+    progress(f"planning {root} against {target}")
+    if not args.no_init:
+        progress("terraform init")
+        _terraform(["init", "-input=false"], root, env)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    progress(f"terraform plan -out {out}")
+    _terraform(["plan", "-input=false", f"-out={out}", *plan_args], root, env)
+    progress("terraform show -json")
+    text = _terraform(["show", "-json", str(out)], root, env, capture=True)
+    changes = len(json.loads(text).get("resource_changes", []))
+    write_atomically(json_path, text)
+    progress(f"wrote {json_path} ({changes} resource changes); next: make plan-check")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

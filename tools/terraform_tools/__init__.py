@@ -1,0 +1,1 @@
+"""Running the Terraform CLI the same way everywhere: provider discovery, module README tables."""
