@@ -6,7 +6,7 @@ TF     := scripts/terraform
 ARGS   ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help venv build check lock lock-dev test lint fmt docs docs-check checkov \
+.PHONY: help venv build check lock lock-dev test test-unit lint fmt docs docs-check checkov \
         demo up down send plan plan-check bench clean
 
 help: ## List the targets
@@ -28,8 +28,11 @@ lock-dev: venv ## Re-lock requirements/dev.txt
 	.venv/bin/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras --no-emit-index-url \
 	  --no-emit-find-links --no-emit-trusted-host -o requirements/dev.txt requirements/dev.in
 
-test: venv lint ## Run every test: unit, terraform test, checkov, integration, plan checks
+test: venv lint ## Run every test: tests/unit, tests/terraform, tests/integration
 	$(PYTHON) -m pytest $(ARGS)
+
+test-unit: venv ## The fast tier a contributor runs on every change (no emulator, no apply; < 60 s)
+	$(PYTHON) -m pytest tests/unit $(ARGS)
 
 lint: venv ## ruff and terraform fmt -check
 	$(PYTHON) -m ruff check .

@@ -7,10 +7,9 @@ import sys
 from pathlib import Path
 
 import pytest
+from repo_paths import REPO_ROOT
 from terraform_tools import module_docs as tfdocs
 from terraform_tools.module_docs import BEGIN, END
-
-REPO_ROOT = Path(__file__).resolve().parents[2]
 
 VARIABLES = '''
 variable "name" {

@@ -8,9 +8,9 @@ import subprocess
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from repo_paths import REPO_ROOT
 from terraform_tools.environment import terraform_environ
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
 ROOT_TEST_DIR = "tests/terraform/root"
 
 

@@ -10,8 +10,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from repo_paths import REPO_ROOT as ROOT
 
-ROOT = Path(__file__).resolve().parents[2]
 SOURCE_DIRS = [ROOT / "functions/stream_processor", ROOT / "functions/failure_handler", ROOT / "layers/common",
                Path(__file__).resolve().parent]
 for source in SOURCE_DIRS:

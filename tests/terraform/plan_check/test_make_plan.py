@@ -10,8 +10,8 @@ import sys
 from pathlib import Path
 
 from local_stack.emulators.moto_server import MotoServer
+from repo_paths import REPO_ROOT as REPO
 
-REPO = Path(__file__).resolve().parents[2]
 FIXTURES = Path(__file__).parent / "fixtures"
 
 

@@ -7,7 +7,6 @@ import subprocess
 import zipfile
 
 import pytest
-
 from lambda_build.bytecode import interpreter
 
 from .conftest import Repo

@@ -6,7 +6,6 @@ import os
 import zipfile
 
 import pytest
-
 from lambda_build.builder import pins_for
 from lambda_build.config import discover
 

@@ -8,7 +8,6 @@ import os
 import zipfile
 
 import pytest
-
 from lambda_build.errors import BuildError
 from lambda_build.globs import matches
 from lambda_build.lockfile import read_lock

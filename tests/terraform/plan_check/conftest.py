@@ -23,10 +23,11 @@ from pathlib import Path
 
 import pytest
 from local_stack.emulators.moto_server import MotoServer
+from repo_paths import REPO_ROOT as REPO
 from terraform_tools.environment import terraform_environ
 
 FIXTURES = Path(__file__).parent / "fixtures"
-REPO = Path(__file__).resolve().parents[2]
+
 # The root module's own settings for an emulator (path-style S3, disposable database), own name prefix.
 ROOT_EMULATOR_VARS = ("-var=name=pc-root", "-var=s3_use_path_style=true", "-var=db_deletion_protection=false",
                       "-var=db_skip_final_snapshot=true")

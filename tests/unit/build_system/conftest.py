@@ -15,13 +15,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-
 from lambda_build.cli import main
 from lambda_build.lockfile import read_lock
 from lambda_build.targets import Target
 from lambda_build.wheels import ensure_wheels
+from repo_paths import REPO_ROOT as REPO
 
-REPO = Path(__file__).resolve().parents[2]
 BUILD_PY = REPO / "build.py"
 
 

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import re
 import shlex
-from pathlib import Path
 
 import yaml
 from plan_check.cli import parser
+from repo_paths import REPO_ROOT as REPO
 
-REPO = Path(__file__).resolve().parents[2]
 WORKFLOW = REPO / ".github" / "workflows" / "ci.yml"
 PRECOMMIT = REPO / ".pre-commit-config.yaml"
 
@@ -60,4 +59,4 @@ def test_precommit_local_hooks_point_at_existing_tools() -> None:
         if entry[0].startswith("scripts/"):
             assert (REPO / entry[0]).is_file(), hook["id"]
         if entry[1:3] == ["-m", entry[2]]:
-            assert (REPO / entry[2].replace(".", "/")).with_suffix(".py").is_file() or entry[2] == "ruff", hook["id"]
+            assert (REPO / "tools" / entry[2].replace(".", "/")).with_suffix(".py").is_file() or entry[2] == "ruff", hook["id"]

@@ -14,8 +14,7 @@ from pathlib import Path
 import orjson
 from kinesis_events import clickstream_batch, on_failure_sns_event
 from pipeline_common import aws_clients
-
-ROOT = Path(__file__).resolve().parents[2]
+from repo_paths import REPO_ROOT as ROOT
 
 # Mimics the runtime's bootstrap: import the module named by the handler string, getattr the function.
 BOOTSTRAP = """

@@ -9,8 +9,7 @@ from pathlib import Path
 from xml.etree import ElementTree
 
 import pytest
-
-REPO = Path(__file__).resolve().parents[2]
+from repo_paths import REPO_ROOT as REPO
 
 
 def run(*args: str | Path) -> subprocess.CompletedProcess[str]:
