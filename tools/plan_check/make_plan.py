@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
 
+from atomic_files import write_text_atomic
 from repo_paths import REPO_ROOT
 from terraform_tools.environment import terraform_environ
 
@@ -57,13 +57,6 @@ def _terraform(args: list[str], cwd: Path, env: dict[str, str], capture: bool = 
     return result.stdout or ""
 
 
-def write_atomically(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
-    tmp.write_text(text)
-    tmp.replace(path)
-
-
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="plan_check.make_plan", description=__doc__.splitlines()[0],
                                 epilog="Other arguments (e.g. -var name=value) go to `terraform plan`.")
@@ -88,7 +81,7 @@ def main(argv: list[str] | None = None) -> int:
     progress("terraform show -json")
     text = _terraform(["show", "-json", str(out)], root, env, capture=True)
     changes = len(json.loads(text).get("resource_changes", []))
-    write_atomically(json_path, text)
+    write_text_atomic(json_path, text)
     progress(f"wrote {json_path} ({changes} resource changes); next: make plan-check")
     return 0
 

@@ -15,6 +15,7 @@ import platform
 import sys
 from pathlib import Path
 
+from atomic_files import write_text_atomic
 from repo_paths import REPO_ROOT
 
 GENERATED_CONFIG = REPO_ROOT / ".terraform.d" / "cli.tfrc"
@@ -75,15 +76,6 @@ def _user_config_exists() -> bool:
     return Path("~/.terraformrc").expanduser().is_file()
 
 
-def _write_atomically(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if path.is_file() and path.read_text() == text:
-        return
-    tmp = path.with_suffix(f".tmp{os.getpid()}")
-    tmp.write_text(text)
-    tmp.replace(path)
-
-
 def cli_config_for(mirror: Path) -> str:
     providers = ", ".join(f'"{p}"' for p in _mirror_providers(mirror))
     return (
@@ -114,7 +106,7 @@ def terraform_environ(base: dict[str, str] | None = None) -> dict[str, str]:
         env.setdefault("TF_PLUGIN_CACHE_DIR", str(PLUGIN_CACHE))
         env.pop("TF_CLI_CONFIG_FILE", None)
         return env
-    _write_atomically(GENERATED_CONFIG, cli_config_for(mirror))
+    write_text_atomic(GENERATED_CONFIG, cli_config_for(mirror))  # concurrent terraform runs may be reading it
     env["TF_CLI_CONFIG_FILE"] = str(GENERATED_CONFIG)
     return env
 
