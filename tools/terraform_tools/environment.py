@@ -13,6 +13,7 @@ import glob
 import os
 import platform
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 
 from atomic_files import write_text_atomic
@@ -109,6 +110,14 @@ def terraform_environ(base: dict[str, str] | None = None) -> dict[str, str]:
     write_text_atomic(GENERATED_CONFIG, cli_config_for(mirror))  # concurrent terraform runs may be reading it
     env["TF_CLI_CONFIG_FILE"] = str(GENERATED_CONFIG)
     return env
+
+
+def emulator_environ(aws: Mapping[str, str]) -> dict[str, str]:
+    """This process's environment with its own AWS_* settings replaced by `aws` (an emulator's).
+
+    A profile or real credentials in the caller's shell must never reach a run aimed at the emulator.
+    """
+    return {**{k: v for k, v in os.environ.items() if not k.startswith("AWS_")}, **aws}
 
 
 def main(argv: list[str]) -> int:
