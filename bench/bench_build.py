@@ -32,9 +32,10 @@ sys.path.insert(0, str(REPO / "tools"))
 from lambda_build.builder import RUNTIME_PROVIDED  # noqa: E402
 from lambda_build.config import discover  # noqa: E402
 from lambda_build.lockfile import read_lock  # noqa: E402
-from lambda_build.report import size, table  # noqa: E402
+from lambda_build.report import size  # noqa: E402
 from lambda_build.sources import collect  # noqa: E402
 from lambda_build.targets import Target  # noqa: E402
+from text_table import render  # noqa: E402
 
 # Import-time configuration the repository's functions read (docs/contracts.md §3): dummy values,
 # since only the import is timed.
@@ -244,14 +245,14 @@ def main(argv: list[str]) -> int:
             median = statistics.median(samples)
             rows.append([label, str(len(samples)), f"{median:.3f}", f"{min(samples):.3f}", f"{max(samples):.3f}",
                          f"{base_net / median:.1f}x", f"{base_local / median:.1f}x"])
-        print(table(["phase", "runs", "median s", "min s", "max s", "vs pip baseline", "vs pip (local wheels)"], rows))
+        print(render(["phase", "runs", "median s", "min s", "max s", "vs pip baseline", "vs pip (local wheels)"], rows))
         manifest = json.loads((root / "dist/manifest.json").read_text())["artifacts"]
         print()
-        print(table(["artifact", "kind", "arch", "zipped", "unzipped"],
+        print(render(["artifact", "kind", "arch", "zipped", "unzipped"],
                     [[n, e["kind"], e["architecture"], size(e["zipped_bytes"]), size(e["unzipped_bytes"])]
                      for n, e in sorted(manifest.items())]))
         print()
-        print(table(["function", "handler module", "cold import, with bytecode", "without bytecode", "ratio"],
+        print(render(["function", "handler module", "cold import, with bytecode", "without bytecode", "ratio"],
                     _import_times(root, work, 3 * args.runs)))
     finally:
         shutil.rmtree(work, ignore_errors=True)

@@ -45,6 +45,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "tools"), str(ROOT / "functions/stream_processor"), str(ROOT / "layers/common"),
                 str(ROOT / "tests/integration/functions")]
 
+from text_table import render  # noqa: E402
+
 FLOORS = ["floor-binascii-orjson", "floor-binascii-msgspec", "floor-msgspec-orjson", "floor-msgspec-msgspec"]
 VARIANTS = ["handler", "naive+print", "naive", "powertools", "powertools+msgspec", *FLOORS, "floor-stdlib"]
 HANDLER_MODULE = "stream_processor.lambda_handler"
@@ -242,14 +244,6 @@ def strip_bytecode(directory: Path) -> None:
         pyc.unlink()
 
 
-def table(rows: list[list[str]], header: list[str]) -> str:
-    widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
-    lines = ["  ".join(str(c).ljust(w) if i == 0 else str(c).rjust(w) for i, (c, w) in enumerate(zip(r, widths, strict=True)))
-             for r in [header, *rows]]
-    lines.insert(1, "  ".join("-" * w for w in widths))
-    return "\n".join(lines)
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description="benchmark the clickstream processor's per-record path")
     parser.add_argument("--child", help=argparse.SUPPRESS)
@@ -280,7 +274,7 @@ def main() -> int:
         rows = [[name, f"{t * 1000:.1f}", f"{size / t:,.0f}", f"{t / base:.2f}", f"{best[name] * 1000:.1f}",
                  f"{best[name] / best['handler']:.2f}"] for name, t in results.items()]
         print(f"\n{size:,} records (~520-byte events), median of {rounds} rounds x {args.processes} processes per variant")
-        print(table(rows, ["variant", "median ms", "records/s", "time / handler", "best ms", "best / handler"]))
+        print(render(["variant", "median ms", "records/s", "time / handler", "best ms", "best / handler"], rows))
         floor = min(FLOORS, key=results.__getitem__)
         print(f"  handler vs powertools: {results['powertools'] / base:.2f}x faster (target >= 2.5x; best rounds "
               f"{best['powertools'] / best['handler']:.2f}x); vs powertools with the handler's decoder: "
@@ -301,10 +295,10 @@ def main() -> int:
         strip_bytecode(layer)
         without_wall, without_cpu, _ = cold_imports(python, task, layer, args.imports, HANDLER_MODULE)
     print(f"cold import of {HANDLER_MODULE} in a fresh python3.12 ({how}), median of {args.imports}:")
-    print(table([["handler module, shipped bytecode", f"{with_wall * 1000:.1f}", f"{with_cpu * 1000:.1f}"],
-                 ["handler module, no bytecode", f"{without_wall * 1000:.1f}", f"{without_cpu * 1000:.1f}"],
-                 ["psycopg, on first connect (shipped bytecode)", f"{driver_wall * 1000:.1f}", f"{driver_cpu * 1000:.1f}"]],
-                ["import", "wall ms", "CPU ms"]))
+    print(render(["import", "wall ms", "CPU ms"],
+                 [["handler module, shipped bytecode", f"{with_wall * 1000:.1f}", f"{with_cpu * 1000:.1f}"],
+                  ["handler module, no bytecode", f"{without_wall * 1000:.1f}", f"{without_cpu * 1000:.1f}"],
+                  ["psycopg, on first connect (shipped bytecode)", f"{driver_wall * 1000:.1f}", f"{driver_cpu * 1000:.1f}"]]))
     print(f"  boto3/psycopg imported at module import: {'yes' if heavy else 'no'} (target < 60 ms with bytecode)")
     return 0
 

@@ -20,8 +20,8 @@ FIXTURES = REPO_ROOT / "tests" / "terraform" / "fixtures"
 def _plan(moto: MotoServer, manifest: Path, validation_results: dict[Path, tuple[str, str]]) -> tuple[int, str]:
     assert validation_results[REPO_ROOT][0] == "", "the root does not init/validate; see test_tf_validate"
     env = {**moto.env(), "TF_VAR_manifest_path": str(manifest), "TF_VAR_artifact_root": str(REPO_ROOT)}
-    result = terraform(REPO_ROOT, "plan", "-input=false", "-lock=false", "-no-color", env=env)
-    return result.returncode, re.sub(r"\s+", " ", result.stdout + result.stderr)
+    code, output = terraform(REPO_ROOT, "plan", "-input=false", "-lock=false", "-no-color", env=env)
+    return code, re.sub(r"\s+", " ", output)
 
 
 def _tail(output: str) -> str:

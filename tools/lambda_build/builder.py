@@ -7,9 +7,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from atomic_files import write_bytes_atomic
+
 from . import manifest
 from .bytecode import cache_tag, compile_sources, interpreter, pyc_arcname
-from .cache import write_atomic
 from .config import ArtifactConfig
 from .deptree import build_tree
 from .errors import BuildError
@@ -86,7 +87,7 @@ def _source_entries(
             if not ok:
                 rel = dfile.removeprefix(artifact.lambda_root + "/")
                 raise BuildError(f"{display}: {rel}: does not compile: {blob.decode(errors='replace')}")
-            write_atomic(cached, blob)
+            write_bytes_atomic(cached, blob)
             entries.append(compress(pyc_name, blob, False))
     return entries, python_files
 

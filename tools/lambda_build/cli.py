@@ -9,9 +9,11 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from text_table import render
+
 from .cache import CACHE_ENV, cache_root
 from .errors import EXIT_BUILD_ERROR, EXIT_LIMIT, EXIT_OK, EXIT_USAGE, BuildError, LimitViolation
-from .report import size, table
+from .report import size
 
 DESCRIPTION = """\
 Package every Lambda function (functions/<name>/function.toml) and layer (layers/<name>/layer.toml)
@@ -74,14 +76,14 @@ def _run(args: argparse.Namespace, root: Path, cache: Path) -> dict[str, Any]:
         outcomes = build(root, args.names, cache, args.allow_s3_upload, _progress)
         rows = [[o.name, o.entry["kind"], o.entry["architecture"], o.status, size(o.entry["zipped_bytes"]),
                  size(o.entry["unzipped_bytes"]), "yes" if o.entry["upload_via_s3"] else "no"] for o in outcomes]
-        text = table(["artifact", "kind", "arch", "status", "zipped", "unzipped", "via S3"], rows)
+        text = render(["artifact", "kind", "arch", "status", "zipped", "unzipped", "via S3"], rows)
         return {"text": text, "artifacts": [{"name": o.name, "status": o.status, **o.entry} for o in outcomes]}
     if args.command == "check":
         from .check_command import check
 
         measured = check(root, args.names, args.allow_s3_upload)
         rows = [[m.name, m.kind, size(m.zipped), size(m.unzipped), "ok"] for m in measured]
-        return {"text": table(["artifact", "kind", "zipped", "unzipped", "limits"], rows),
+        return {"text": render(["artifact", "kind", "zipped", "unzipped", "limits"], rows),
                 "artifacts": [{"name": m.name, "zipped_bytes": m.zipped, "unzipped_bytes": m.unzipped} for m in measured]}
     if args.command == "lock":
         from .build_command import select
@@ -110,7 +112,7 @@ def main(argv: list[str] | None = None, default_root: Path | None = None) -> int
             print(json.dumps({"ok": False, "error": str(exc), "exit_code": exc.exit_code, "violations": violations}))
         else:
             if rows:
-                print(table(["artifact", "limit", "measured", "largest contributors / details"], rows), file=sys.stderr)
+                print(render(["artifact", "limit", "measured", "largest contributors / details"], rows), file=sys.stderr)
             print(f"error: {exc}", file=sys.stderr)
         return exc.exit_code
     except OSError as exc:  # disk full, permissions, a vanished file: still one line, still exit 1

@@ -20,11 +20,11 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import BinaryIO
 
+from atomic_files import publish_dir
 from packaging.utils import parse_wheel_filename
 
 from . import BUILD_SYSTEM_VERSION
 from .bytecode import compile_sources, pyc_arcname
-from .cache import publish_dir
 from .errors import BuildError
 from .lockfile import Pin
 from .targets import Target

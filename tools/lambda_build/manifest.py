@@ -6,7 +6,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from .cache import write_atomic
+from atomic_files import write_bytes_atomic
+
 from .config import ArtifactConfig
 
 FORMAT_VERSION = 1
@@ -44,4 +45,4 @@ def render(artifacts: dict[str, dict[str, Any]]) -> bytes:
 
 
 def write(dist: Path, artifacts: dict[str, dict[str, Any]]) -> None:
-    write_atomic(dist / MANIFEST_FILE, render(artifacts))
+    write_bytes_atomic(dist / MANIFEST_FILE, render(artifacts))

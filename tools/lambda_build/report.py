@@ -1,4 +1,4 @@
-"""Plain-text tables and sizes for terminal output."""
+"""Byte counts as people read them (1.5 MB), for the build's terminal reports."""
 
 from __future__ import annotations
 
@@ -9,10 +9,3 @@ def size(n: int) -> str:
             return f"{n / scale:.1f} {unit}"
     return f"{n} B"
 
-
-def table(headers: list[str], rows: list[list[str]]) -> str:
-    widths = [max(len(str(c)) for c in column) for column in zip(headers, *rows, strict=False)]
-    line = "  ".join("-" * w for w in widths)
-    out = ["  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)), line]
-    out += ["  ".join(str(c).ljust(w) for c, w in zip(row, widths, strict=True)) for row in rows]
-    return "\n".join(s.rstrip() for s in out)

@@ -12,8 +12,9 @@ import json
 from pathlib import Path
 from typing import Any
 
+from atomic_files import write_bytes_atomic
+
 from . import BUILD_SYSTEM_VERSION
-from .cache import write_atomic
 from .config import ArtifactConfig
 from .sources import SourceFile
 
@@ -57,4 +58,4 @@ def load(dist: Path) -> dict[str, Any]:
 
 def save(dist: Path, records: dict[str, Any]) -> None:
     body = {"build_system": BUILD_SYSTEM_VERSION, "artifacts": records}
-    write_atomic(dist / STATE_FILE, json.dumps(body, sort_keys=True).encode())
+    write_bytes_atomic(dist / STATE_FILE, json.dumps(body, sort_keys=True).encode())

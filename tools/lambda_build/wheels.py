@@ -14,9 +14,9 @@ import sys
 import tempfile
 from pathlib import Path
 
+from atomic_files import write_bytes_atomic
 from packaging.utils import canonicalize_name, parse_wheel_filename
 
-from .cache import write_atomic
 from .errors import BuildError
 from .lockfile import Pin
 from .targets import Target
@@ -107,8 +107,8 @@ def ensure_wheels(cache: Path, target: Target, pins: list[Pin], display: str) ->
                 raise BuildError(f"{display}: pip returned {wheel.name}, which the lock does not pin; run `make lock`")
             final = _wheel_dir(cache, sha) / wheel.name
             if not final.exists():
-                write_atomic(final, wheel.read_bytes())
-            write_atomic(_selection_file(cache, target, pin), (sha + "\n").encode())
+                write_bytes_atomic(final, wheel.read_bytes())
+            write_bytes_atomic(_selection_file(cache, target, pin), (sha + "\n").encode())
             found[name] = final
     absent = [p for p in missing if p.name not in found]
     if absent:

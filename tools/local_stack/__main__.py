@@ -12,6 +12,7 @@ import threading
 import time
 
 import boto3
+from atomic_files import write_text_atomic
 
 from local_stack.demo.clickstream import generate, send
 from local_stack.demo.session import STATE_DIR, LocalSession, progress
@@ -71,9 +72,7 @@ def serve(args: argparse.Namespace) -> int:
         assert session.moto and session.postgres
         info = {"pid": os.getpid(), "endpoint": session.moto.endpoint_url, "region": session.moto.region,
                 "database": session.db_dsn, "streams": session.deployment.stream_names, **session.moto.env()}
-        tmp = STACK_FILE.with_suffix(".tmp")
-        tmp.write_text(json.dumps(info, indent=2))
-        tmp.replace(STACK_FILE)
+        write_text_atomic(STACK_FILE, json.dumps(info, indent=2))
         threading.Event().wait()
     except KeyboardInterrupt:
         pass

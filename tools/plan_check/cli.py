@@ -6,6 +6,8 @@ import argparse
 import sys
 from pathlib import Path
 
+from atomic_files import write_text_atomic
+
 from plan_check import report
 from plan_check.findings import Allowance, Context, Options
 from plan_check.manifest import ManifestError, load_manifest
@@ -41,10 +43,7 @@ def _write(text: str, output: Path | None) -> None:
     if output is None:
         sys.stdout.write(text)
         return
-    output.parent.mkdir(parents=True, exist_ok=True)
-    tmp = output.with_name(f".{output.name}.tmp")
-    tmp.write_text(text)
-    tmp.replace(output)
+    write_text_atomic(output, text)
 
 
 RENDERERS = {"table": report.table, "markdown": report.markdown, "json": report.as_json, "junit": report.junit}

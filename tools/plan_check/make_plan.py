@@ -11,12 +11,12 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import subprocess
 import sys
 from pathlib import Path
 
+from atomic_files import write_text_atomic
 from repo_paths import REPO_ROOT
-from terraform_tools.environment import terraform_environ
+from terraform_tools.runner import TerraformError, plan_json, run
 
 LOCAL_STACK_FILE = REPO_ROOT / ".local-stack" / "stack.json"  # written by `make up`, removed by `make down`
 DUMMY_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
@@ -27,8 +27,8 @@ def progress(message: str) -> None:
 
 
 def target_environ() -> tuple[dict[str, str], str]:
-    """Terraform's environment, and a one-line description of where the plan reads state from."""
-    env = terraform_environ()
+    """Terraform's environment (before provider discovery), and a one-line description of where the plan reads state from."""
+    env = dict(os.environ)
     endpoint = env.get("AWS_ENDPOINT_URL")
     if endpoint:
         for key, value in DUMMY_CREDENTIALS.items():
@@ -46,24 +46,6 @@ def target_environ() -> tuple[dict[str, str], str]:
     return env, f"AWS ({profile})"
 
 
-def _terraform(args: list[str], cwd: Path, env: dict[str, str], capture: bool = False) -> str:
-    try:
-        result = subprocess.run(["terraform", *args], cwd=cwd, env=env, text=True,
-                                stdout=subprocess.PIPE if capture else None, check=False)
-    except FileNotFoundError:
-        raise SystemExit("plan: error: terraform is not on PATH; install Terraform >= 1.11") from None
-    if result.returncode != 0:
-        raise SystemExit(f"plan: error: terraform {args[0]} failed (exit {result.returncode}); see its output above")
-    return result.stdout or ""
-
-
-def write_atomically(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
-    tmp.write_text(text)
-    tmp.replace(path)
-
-
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="plan_check.make_plan", description=__doc__.splitlines()[0],
                                 epilog="Other arguments (e.g. -var name=value) go to `terraform plan`.")
@@ -79,16 +61,18 @@ def main(argv: list[str] | None = None) -> int:
     out, json_path = (Path.cwd() / args.out).resolve(), (Path.cwd() / args.json).resolve()
     env, target = target_environ()
     progress(f"planning {root} against {target}")
-    if not args.no_init:
-        progress("terraform init")
-        _terraform(["init", "-input=false"], root, env)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    progress(f"terraform plan -out {out}")
-    _terraform(["plan", "-input=false", f"-out={out}", *plan_args], root, env)
-    progress("terraform show -json")
-    text = _terraform(["show", "-json", str(out)], root, env, capture=True)
+    try:
+        if not args.no_init:
+            progress("terraform init")
+            run(["init", "-input=false"], root, env, echo=True)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        progress(f"terraform plan -out {out}, then show -json")
+        text = plan_json(root, out, plan_args, env, echo=True)
+    except TerraformError as exc:
+        print(f"plan: error: {exc}", file=sys.stderr)
+        return 1
     changes = len(json.loads(text).get("resource_changes", []))
-    write_atomically(json_path, text)
+    write_text_atomic(json_path, text)
     progress(f"wrote {json_path} ({changes} resource changes); next: make plan-check")
     return 0
 

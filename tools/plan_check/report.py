@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import json
-import textwrap
 from dataclasses import dataclass
 from xml.etree import ElementTree
+
+from text_table import render
 
 from plan_check.findings import Finding, Rule
 
 COLUMNS = ("RULE", "ADDRESS", "PROBLEM", "FIX")
-WIDTHS = (30, 200, 56, 56)
+WIDTHS = (30, 200, 56, 56)  # wrapped beyond these, so the table stays readable in a CI log
 
 
 @dataclass(frozen=True)
@@ -39,24 +40,13 @@ def _rows(result: Result) -> list[tuple[str, ...]]:
     return [cells(f, "") for f in result.violations] + [cells(f, " (allowed)") for f in result.allowed]
 
 
-def _grid(rows: list[tuple[str, ...]], columns: tuple[str, ...]) -> list[str]:
-    """Fixed-width columns, wrapped so the table stays readable in a CI log."""
-    widths = [min(limit, max(len(c) for c in [head, *(r[i] for r in rows)]))
-              for i, (head, limit) in enumerate(zip(columns, WIDTHS, strict=False))]
-    lines = ["  ".join(h.ljust(w) for h, w in zip(columns, widths, strict=True)).rstrip(), "  ".join("-" * w for w in widths)]
-    for row in rows:
-        wrapped = [textwrap.wrap(cell, w, break_on_hyphens=False) or [""] for cell, w in zip(row, widths, strict=True)]
-        for n in range(max(len(w) for w in wrapped)):
-            lines.append("  ".join((w[n] if n < len(w) else "").ljust(width) for w, width in zip(wrapped, widths, strict=True)).rstrip())
-    return lines
-
-
 def table(result: Result) -> str:
-    lines = [*_grid(rows, COLUMNS), ""] if (rows := _rows(result)) else []
+    lines = [render(COLUMNS, rows, WIDTHS), ""] if (rows := _rows(result)) else []
     lines.append(summary(result))
     if result.unverified:
         lines += ["", "Not verifiable from this plan (values known only after apply, or outside this configuration):"]
-        lines += _grid([(f.rule.id, f.address, f.problem) for f in result.unverified], ("RULE", "ADDRESS", "WHY"))
+        lines.append(render(("RULE", "ADDRESS", "WHY"), [(f.rule.id, f.address, f.problem) for f in result.unverified],
+                            WIDTHS[:3]))
     return "\n".join(lines) + "\n"
 
 

@@ -1,1 +1,1 @@
-"""Running the Terraform CLI the same way everywhere: provider discovery, module README tables."""
+"""Terraform from Python: environment and provider discovery, the one runner, staged root-module copies, module README tables."""

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 import hcl2
+from atomic_files import write_text_atomic
 from hcl2 import SerializationOptions
 from repo_paths import REPO_ROOT
 
@@ -120,12 +120,6 @@ def updated_text(module_dir: Path, document: Path) -> str:
     return text[:start] + render(module_dir) + text[end + len(END):]
 
 
-def _write_atomically(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
-    tmp.write_text(text)
-    tmp.replace(path)
-
-
 def run(root: Path, check: bool) -> int:
     """Regenerate every table (or, with check, report the stale ones); returns the exit code."""
     try:
@@ -139,7 +133,7 @@ def run(root: Path, check: bool) -> int:
         if check:
             print(f"tfdocs: {rel} is stale; run `make docs`", file=sys.stderr)
         else:
-            _write_atomically(doc, new)
+            write_text_atomic(doc, new)
             print(f"tfdocs: updated {rel}")
     return 1 if check and pending else 0
 

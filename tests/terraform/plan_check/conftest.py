@@ -12,7 +12,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -24,7 +23,9 @@ from pathlib import Path
 import pytest
 from local_stack.emulators.moto_server import MotoServer
 from repo_paths import REPO_ROOT as REPO
-from terraform_tools.environment import terraform_environ
+from terraform_tools.environment import emulator_environ
+from terraform_tools.runner import plan_json, run
+from terraform_tools.staging import stage_root_module
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -32,6 +33,8 @@ FIXTURES = Path(__file__).parent / "fixtures"
 ROOT_EMULATOR_VARS = ("-var=name=pc-root", "-var=s3_use_path_style=true", "-var=db_deletion_protection=false",
                       "-var=db_skip_final_snapshot=true")
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)
+PLAN_FILE = "plan.tfplan"
+TIMEOUT = 600  # seconds per terraform command: a hung provider fails the session instead of stalling it
 
 
 def _write_zip(path: Path, kind: str, name: str, padding: int, salt: str = "") -> None:
@@ -74,47 +77,29 @@ def build_artifacts(workdir: Path) -> Path:
     return manifest
 
 
-def _stage_root_module(dest: Path) -> Path:
-    """The root *.tf files, modules/ and dist/, so nothing is written into the source tree."""
-    ignore = shutil.ignore_patterns(".terraform", "*.tfstate*", ".terraform.lock.hcl", "tests")
-    shutil.copytree(REPO / "modules", dest / "modules", ignore=ignore)
-    shutil.copytree(REPO / "dist", dest / "dist")
-    for tf_file in REPO.glob("*.tf"):
-        shutil.copy2(tf_file, dest / tf_file.name)
-    return dest
-
-
 def plan_reference_root(workdir: Path, env: dict[str, str]) -> dict[str, Path]:
     """`make build` if needed, then a plan on an empty account, apply, and a plan over that state."""
     if not (REPO / "dist" / "manifest.json").is_file():
         build = subprocess.run([sys.executable, "build.py", "build"], cwd=REPO, capture_output=True, text=True, timeout=900)
         if build.returncode != 0:
             raise RuntimeError(f"build.py build failed:\n{build.stdout[-2000:]}{build.stderr[-2000:]}")
-    _stage_root_module(workdir)
+    stage_root_module(workdir)
     fresh = workdir / "fresh-plan.json"
     shutil.copy(make_plan(workdir, env, args=ROOT_EMULATOR_VARS), fresh)
-    terraform(["apply", "-input=false", "-auto-approve", "plan.tfplan"], workdir, env)
+    run(["apply", "-input=false", "-auto-approve", "-no-color", PLAN_FILE], workdir, env, timeout=TIMEOUT)
     applied = make_plan(workdir, env, args=ROOT_EMULATOR_VARS)
     return {"fresh": fresh, "applied": applied, "manifest": workdir / "dist" / "manifest.json"}
 
 
-def terraform(args: list[str], cwd: Path, env: dict[str, str]) -> str:
-    result = subprocess.run(["terraform", *args, "-no-color"], cwd=cwd, env=env, capture_output=True, text=True, timeout=600)
-    if result.returncode != 0:
-        raise RuntimeError(f"terraform {args[0]} in {cwd.name} failed:\n{result.stderr[-3000:]}")
-    return result.stdout
-
-
 def make_plan(workdir: Path, env: dict[str, str], apply_first: Path | None = None, args: tuple[str, ...] = ()) -> Path:
     """init (+ apply of a prior version) + plan -out + show -json; returns the plan JSON path."""
-    terraform(["init", "-input=false"], workdir, env)
+    run(["init", "-input=false", "-no-color"], workdir, env, timeout=TIMEOUT)
     if apply_first is not None:
-        terraform(["apply", "-input=false", "-auto-approve", *args], workdir, env)
+        run(["apply", "-input=false", "-auto-approve", "-no-color", *args], workdir, env, timeout=TIMEOUT)
         shutil.copy(apply_first, workdir / "main.tf")
-    terraform(["plan", "-input=false", "-out", "plan.tfplan", *args], workdir, env)
-    plan_json = workdir / "plan.json"
-    plan_json.write_text(terraform(["show", "-json", "plan.tfplan"], workdir, env))
-    return plan_json
+    path = workdir / "plan.json"
+    path.write_text(plan_json(workdir, workdir / PLAN_FILE, ("-no-color", *args), env, timeout=TIMEOUT))
+    return path
 
 
 class FixturePlans:
@@ -152,8 +137,7 @@ class FixturePlans:
 @pytest.fixture(scope="session")
 def plan_env(moto_server: MotoServer) -> dict[str, str]:
     """Terraform's environment aimed at the emulator, free of the caller's own AWS settings."""
-    base = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-    return terraform_environ({**base, **moto_server.env()})
+    return emulator_environ(moto_server.env())
 
 
 @pytest.fixture(scope="session")

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from local_stack.emulators.moto_server import MotoServer
 from repo_paths import REPO_ROOT as REPO
+from terraform_tools.environment import emulator_environ
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -25,14 +26,14 @@ def test_make_plan_writes_plan_json_that_plan_check_reads(moto_server: MotoServe
     shutil.copytree(FIXTURES / "encryption", config)
     (config / "dist").mkdir()
     (config / "dist" / "manifest.json").write_text('{"format_version": 1, "artifacts": {}}')
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")} | moto_server.env()
+    env = emulator_environ(moto_server.env())
     result = run_plan(["--chdir", str(config)], env, cwd=tmp_path)
     assert result.returncode == 0, result.stderr[-2000:]
     assert f"against local emulator at {moto_server.endpoint_url}" in result.stderr
     plan = json.loads((tmp_path / "build" / "plan.json").read_text())
     assert (tmp_path / "build" / "plan.tfplan").is_file()
     assert {c["address"] for c in plan["resource_changes"]} >= {"aws_kinesis_stream.plain", "aws_sqs_queue.plain"}
-    assert not list((tmp_path / "build").glob(".*tmp*"))
+    assert sorted(p.name for p in (tmp_path / "build").iterdir()) == ["plan.json", "plan.tfplan"]  # no temp file left
     check = subprocess.run([sys.executable, "-m", "plan_check", "build/plan.json", "--manifest", "config/dist/manifest.json",
                             "--format", "json"], cwd=tmp_path,
                            capture_output=True, text=True, env={**env, "PYTHONPATH": str(REPO)}, timeout=60)
@@ -44,10 +45,10 @@ def test_failed_plan_leaves_no_plan_json(moto_server: MotoServer, tmp_path: Path
     config = tmp_path / "config"
     config.mkdir()
     (config / "main.tf").write_text('resource "aws_sqs_queue" "q" {\n  name = var.undeclared\n}\n')
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")} | moto_server.env()
+    env = emulator_environ(moto_server.env())
     result = run_plan(["--chdir", str(config)], env, cwd=tmp_path)
     assert result.returncode != 0
-    assert "plan: error: terraform" in result.stderr
+    assert "plan: error: terraform plan" in result.stderr and "undeclared" in result.stderr
     assert not (tmp_path / "build" / "plan.json").exists()
 
 

@@ -70,7 +70,7 @@ def test_junit_has_a_case_per_rule_and_a_failure_per_broken_rule(fixture_plans, 
     assert failed == {"encryption-at-rest"}
     assert int(suite.get("tests")) == len(list(suite.iter("testcase"))) > 10
     assert "aws_s3_bucket.plain" in suite.find("testcase[@name='encryption-at-rest']/failure").text
-    assert not list(out.parent.glob(".*tmp"))
+    assert list(out.parent.iterdir()) == [out]  # no temp file left beside it
 
 
 def test_markdown_is_a_pipe_table(fixture_plans) -> None:

@@ -18,10 +18,11 @@ from typing import Any
 
 import boto3
 import psycopg
+from repo_paths import REPO_ROOT
 
 from local_stack.emulators.moto_server import MotoServer
 from local_stack.emulators.postgres import PostgresServer
-from local_stack.emulators.terraform_stack import REPO_ROOT, TerraformStack, stage
+from local_stack.emulators.terraform_stack import TerraformStack, stage
 from local_stack.esm.mapping_runner import MappingRunner, RunnerOptions, stream_name_of
 from local_stack.runtime.invoker import LocalOverrides
 

@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import psycopg
+from text_table import render
 
 from local_stack.demo.clickstream import Traffic
-from local_stack.demo.table import render
 from local_stack.esm.mapping_runner import MappingRunner
 
 

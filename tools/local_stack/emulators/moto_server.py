@@ -14,7 +14,7 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from local_stack.emulators.ports import free_port, wait_for_port
+from local_stack.emulators.child_servers import free_port, stop_process, wait_for_port
 
 DEFAULT_REGION = "us-east-1"
 DUMMY_CREDENTIALS = {
@@ -70,13 +70,7 @@ class MotoServer:
         urllib.request.urlopen(request, timeout=10).close()
 
     def stop(self) -> None:
-        if self._process and self._process.poll() is None:
-            self._process.terminate()
-            try:
-                self._process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self._process.kill()
-                self._process.wait()
+        stop_process(self._process, grace=10)
         self._process = None
 
     def __enter__(self) -> MotoServer:

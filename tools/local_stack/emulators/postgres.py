@@ -16,7 +16,7 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from local_stack.emulators.ports import free_port, wait_for_port
+from local_stack.emulators.child_servers import free_port, stop_process, wait_for_port
 
 SERVER_USER = "postgres"
 
@@ -109,13 +109,7 @@ class PostgresServer:
             time.sleep(0.1)
 
     def stop(self) -> None:
-        if self._process and self._process.poll() is None:
-            self._process.terminate()
-            try:
-                self._process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self._process.kill()
-                self._process.wait()
+        stop_process(self._process, grace=15)
         self._process = None
         if self._owns_dir and self.base_dir:
             shutil.rmtree(self.base_dir, ignore_errors=True)

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-import shutil
 import tempfile
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from atomic_files import publish_dir
 from pipeline_contract.artifact_hash import filebase64sha256
 
 
@@ -61,10 +61,7 @@ def _extract(zips: list[Path], target: Path) -> Path:
     for zip_path in zips:
         with zipfile.ZipFile(zip_path) as archive:
             archive.extractall(staging)
-    try:
-        staging.rename(target)
-    except OSError:
-        shutil.rmtree(staging, ignore_errors=True)
+    publish_dir(staging, target)
     return target
 
 

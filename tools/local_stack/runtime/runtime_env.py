@@ -15,6 +15,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+from atomic_files import publish_dir
 from repo_paths import REPO_ROOT
 
 LOCK_FILE = REPO_ROOT / "requirements/runtime.txt"
@@ -44,10 +45,7 @@ def runtime_site_dir(python: str, lock_file: Path = LOCK_FILE, state_dir: Path =
             check=True, capture_output=True, text=True,
         )
         (staging / ".complete").write_text(digest)
-        try:
-            staging.rename(target)
-        except OSError:  # another process finished first
-            shutil.rmtree(staging, ignore_errors=True)
+        publish_dir(staging, target)
     except subprocess.CalledProcessError as exc:
         shutil.rmtree(staging, ignore_errors=True)
         raise SystemExit(f"error: installing the Lambda runtime packages from {lock_file.name} failed: {exc.stderr.strip()}") from exc

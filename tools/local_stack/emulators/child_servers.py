@@ -1,8 +1,11 @@
-"""Free loopback ports, chosen at start so parallel stacks never collide."""
+"""The emulators' servers as child processes: a free loopback port each (so parallel stacks never collide),
+a wait until it listens, and a stop that cannot hang.
+"""
 
 from __future__ import annotations
 
 import socket
+import subprocess
 import time
 
 
@@ -22,3 +25,15 @@ def wait_for_port(port: int, timeout: float, what: str) -> None:
         except OSError:
             time.sleep(0.05)
     raise TimeoutError(f"{what} did not listen on 127.0.0.1:{port} within {timeout:.0f} s")
+
+
+def stop_process(process: subprocess.Popen[bytes] | None, grace: float) -> None:
+    """Ask `process` to exit (SIGTERM); kill it if it has not within `grace` seconds."""
+    if process is None or process.poll() is not None:
+        return
+    process.terminate()
+    try:
+        process.wait(timeout=grace)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
