@@ -20,6 +20,8 @@ from pipeline_contract.manifest import (
     zip_state,
 )
 
+from tests.terraform.fixture_manifest import COMMITTED, fixture_manifest
+
 
 def artifact(name: str, kind: str = "function", **changes: object) -> Artifact:
     base = Artifact(
@@ -112,3 +114,8 @@ def test_zip_state_is_current_missing_or_changed(tmp_path: Path) -> None:
     zip_path.unlink()
     assert zip_state(zip_path, built) is ZipState.MISSING
 
+
+def test_committed_terraform_fixture_manifest_is_the_contracts_output() -> None:
+    """tests/terraform/fixtures/manifest.json is read by `terraform test`; it must be what the contract writes."""
+    assert COMMITTED.read_bytes() == dumps(fixture_manifest()), (
+        f"{COMMITTED} differs from the contract's output: run `.venv/bin/python -m tests.terraform.fixture_manifest`")
