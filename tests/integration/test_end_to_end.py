@@ -73,10 +73,10 @@ def test_mapping_is_deployed_with_bisect_partial_responses_and_an_on_failure_top
 
 def test_ten_thousand_records_with_poison_and_a_sink_outage_lose_nothing(session: LocalSession) -> None:
     assert session.runner and session.moto and session.deployment.db_name
-    shards = client(session, "kinesis").list_shards(StreamName=session.deployment.stream_names[0])["Shards"]
+    shards = client(session, "kinesis").list_shards(StreamName=session.deployment.stream_name)["Shards"]
     assert len(shards) >= 2, "the claim is about several shards"
     records = generate(RECORDS, users=300, malformed_share=MALFORMED_SHARE, seed=7)
-    kinesis, stream = client(session, "kinesis"), session.deployment.stream_names[0]
+    kinesis, stream = client(session, "kinesis"), session.deployment.stream_name
     traffic = send(kinesis, stream, records[:RECORDS // 2])
     with database_outage(session.admin_dsn, session.deployment.db_name):
         send(kinesis, stream, records[RECORDS // 2:], traffic)
@@ -101,7 +101,7 @@ def test_ten_thousand_records_with_poison_and_a_sink_outage_lose_nothing(session
 def test_batches_given_up_during_a_long_outage_are_archived_by_the_failure_handler(session: LocalSession) -> None:
     """Retries run out: on-failure message -> SNS -> failure_handler (async) re-reads the range -> S3."""
     assert session.runner and session.deployment.db_name and session.deployment.archive_bucket
-    kinesis, stream = client(session, "kinesis"), session.deployment.stream_names[0]
+    kinesis, stream = client(session, "kinesis"), session.deployment.stream_name
     before = session.runner.on_failure_messages
     with database_outage(session.admin_dsn, session.deployment.db_name):
         traffic = send(kinesis, stream, generate(400, users=40, malformed_share=0, seed=11))

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
+from pipeline_contract.manifest import DIRECT_UPLOAD_LIMIT
+
 from .errors import LimitViolation
-from .manifest import DIRECT_UPLOAD_LIMIT
 from .report import size
 
 UNZIPPED_LIMIT = 262_144_000

@@ -16,7 +16,9 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
+
+from pipeline_contract.manifest import Artifact
 
 from . import manifest, state
 from .aws_limits import Measured, enforce
@@ -24,6 +26,9 @@ from .config import ArtifactConfig, discover
 from .errors import BuildError
 from .report import size
 from .sources import SourceFile, collect
+
+if TYPE_CHECKING:  # the builder is imported only when something must be built
+    from .builder import Built
 
 WORKERS = 2
 LOCK_FILE = ".build.lock"
@@ -33,7 +38,7 @@ class Outcome(NamedTuple):
     name: str
     status: str  # "built" | "up to date"
     seconds: float
-    entry: dict[str, Any]
+    artifact: Artifact  # its manifest entry
 
 
 @contextmanager
@@ -59,20 +64,20 @@ def select(artifacts: dict[str, ArtifactConfig], names: list[str]) -> list[Artif
     return sorted((artifacts[n] for n in chosen), key=lambda a: (a.kind != "layer", a.name))
 
 
-def _up_to_date(record: dict[str, Any] | None, fp: str, zip_path: Path, artifact: ArtifactConfig) -> bool:
-    if not record or record["fingerprint"] != fp or record["zip_stat"] != state.zip_stat(zip_path):
+def _up_to_date(record: state.Record | None, fp: str, zip_path: Path, artifact: ArtifactConfig) -> bool:
+    if not record or record.fingerprint != fp or record.zip_stat != state.zip_stat(zip_path):
         return False
-    if record["bytecode"]:
+    if record.bytecode:
         return True
     from .bytecode import interpreter  # searching spawns processes: only when the last build had no bytecode
 
     return interpreter(artifact.python_version) is None
 
 
-def _measured(artifact: ArtifactConfig, record: dict[str, Any]) -> Measured:
-    entry = record["entry"]
-    return Measured(artifact.name, artifact.kind, list(artifact.layers), entry["zipped_bytes"],
-                    entry["unzipped_bytes"], record["packages"])
+def measured(record: state.Record) -> Measured:
+    """What the limit checks need of a built artifact."""
+    built = record.artifact
+    return Measured(built.name, built.kind, list(built.layers), built.zipped_bytes, built.unzipped_bytes, record.packages)
 
 
 def build(
@@ -90,7 +95,7 @@ def build(
             sources = collect(artifact, f"{artifact.kind}s/{artifact.name}")
             fp = state.fingerprint(artifact, sources)
             if _up_to_date(records.get(artifact.name), fp, dist / f"{artifact.name}.zip", artifact):
-                outcomes[artifact.name] = Outcome(artifact.name, "up to date", 0.0, records[artifact.name]["entry"])
+                outcomes[artifact.name] = Outcome(artifact.name, "up to date", 0.0, records[artifact.name].artifact)
                 progress(f"{artifact.name}: up to date")
             else:
                 plans[artifact.name] = (sources, fp)
@@ -101,14 +106,12 @@ def build(
         try:
             built = _run_builds(todo, plans, cache, staging, progress) if todo else {}
             for name, result in built.items():
-                outcomes[name] = Outcome(name, "built", result.seconds, result.entry)
+                outcomes[name] = Outcome(name, "built", result.seconds, result.artifact)
             new_records = {
-                name: {"fingerprint": plans[name][1], "zip_stat": None, "entry": b.entry, "bytecode": b.bytecode,
-                       "packages": b.packages}
-                for name, b in built.items()
+                name: state.Record(plans[name][1], None, b.artifact, b.bytecode, b.packages) for name, b in built.items()
             }
             merged = {**records, **new_records}
-            enforce({a.name: _measured(a, merged[a.name]) for a in chosen}, allow_s3)
+            enforce({a.name: measured(merged[a.name]) for a in chosen}, allow_s3)
             _commit(dist, artifacts, chosen, built, merged)
         finally:
             shutil.rmtree(staging, ignore_errors=True)
@@ -124,8 +127,8 @@ def _warn_without_bytecode(todo: list[ArtifactConfig], progress: Callable[[str],
         progress(f"warning: no Python {', '.join(missing)} found; building without bytecode (slower cold starts)")
 
 
-def _run_builds(todo: list[ArtifactConfig], plans: dict, cache: Path, staging: Path,
-                progress: Callable[[str], None]) -> dict:
+def _run_builds(todo: list[ArtifactConfig], plans: dict[str, tuple[list[SourceFile], str]], cache: Path, staging: Path,
+                progress: Callable[[str], None]) -> dict[str, Built]:
     """Build concurrently; raise the first error (by name) after every build has finished."""
     from concurrent.futures import ThreadPoolExecutor, as_completed  # imported here: no-op builds never need them
 
@@ -146,7 +149,7 @@ def _run_builds(todo: list[ArtifactConfig], plans: dict, cache: Path, staging: P
                 continue
             result.seconds = time.perf_counter() - started
             built[name] = result
-            progress(f"[{done}/{len(todo)}] {name}: built, {size(result.entry['zipped_bytes'])} zipped "
+            progress(f"[{done}/{len(todo)}] {name}: built, {size(result.artifact.zipped_bytes)} zipped "
                      f"({result.seconds:.2f} s)")
     if errors:
         raise errors[sorted(errors)[0]]
@@ -154,20 +157,20 @@ def _run_builds(todo: list[ArtifactConfig], plans: dict, cache: Path, staging: P
 
 
 def _commit(
-    dist: Path, artifacts: dict[str, ArtifactConfig], chosen: list[ArtifactConfig], built: dict, records: dict
+    dist: Path, artifacts: dict[str, ArtifactConfig], chosen: list[ArtifactConfig], built: dict[str, Built],
+    records: dict[str, state.Record],
 ) -> None:
     """Move new zips into dist/ and write the manifest covering every artifact whose zip is there."""
-    existing = manifest.read(dist)
+    existing = manifest.previous(dist)
     if built:
-        (dist / manifest.MANIFEST_FILE).unlink(missing_ok=True)
+        manifest.remove(dist)
         for name, result in built.items():
             os.replace(result.zip_path, dist / f"{name}.zip")
-            records[name]["zip_stat"] = state.zip_stat(dist / f"{name}.zip")
-    entries = {k: v for k, v in (existing or {}).get("artifacts", {}).items() if k in artifacts}
-    entries |= {a.name: records[a.name]["entry"] for a in chosen}
+            records[name] = records[name]._replace(zip_stat=state.zip_stat(dist / f"{name}.zip"))
+    entries = {k: v for k, v in (existing.artifacts if existing else {}).items() if k in artifacts}
+    entries |= {a.name: records[a.name].artifact for a in chosen}
     entries = {k: v for k, v in entries.items() if (dist / f"{k}.zip").is_file()}
-    if built or existing is None or existing["artifacts"] != entries:
-        manifest.write(dist, entries)
+    manifest.save(dist, entries.values())
     kept = {k: v for k, v in records.items() if k in artifacts}
     if built or kept != records:
         state.save(dist, kept)

@@ -5,9 +5,9 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from atomic_files import write_bytes_atomic
+from pipeline_contract.manifest import Artifact
 
 from . import manifest
 from .bytecode import cache_tag, compile_sources, interpreter, pyc_arcname
@@ -30,7 +30,7 @@ class Built:
 
     name: str
     zip_path: Path
-    entry: dict[str, Any]
+    artifact: Artifact  # its manifest entry
     bytecode: bool
     packages: dict[str, int] = field(default_factory=dict)  # package -> unzipped bytes
     seconds: float = 0.0
@@ -119,7 +119,7 @@ def build(artifact: ArtifactConfig, sources: list[SourceFile], cache: Path, stag
         owner = dep_packages.get(e.arcname, SOURCE_PACKAGE)
         packages[owner] = packages.get(owner, 0) + e.size
     unzipped = sum(e.size for e in entries)
-    return Built(artifact.name, zip_path, manifest.entry(artifact, digest, zipped, unzipped), python is not None, packages)
+    return Built(artifact.name, zip_path, manifest.artifact(artifact, digest, zipped, unzipped), python is not None, packages)
 
 
 def _handler_files(handler: str) -> list[str]:

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pipeline_contract.artifact_hash import filebase64sha256
+from pipeline_contract.manifest import ZipState, zip_state
 
 from . import state
 from .aws_limits import Measured, enforce
+from .build_command import measured as measure
 from .build_command import select
 from .config import discover
 from .errors import BuildError
@@ -23,14 +24,15 @@ def check(root: Path, names: list[str], allow_s3: bool) -> list[Measured]:
     for artifact in chosen:
         record = records.get(artifact.name)
         zip_path = dist / f"{artifact.name}.zip"
-        if record is None or not zip_path.is_file():
+        if record is None:
             raise BuildError(f"dist/{artifact.name}.zip is not built; run `make build`")
-        if record["zip_stat"] != state.zip_stat(zip_path) and (
-            filebase64sha256(zip_path) != record["entry"]["source_code_hash"]
-        ):
-            raise BuildError(f"dist/{artifact.name}.zip changed since it was built; run `make build`")
-        entry = record["entry"]
-        measured[artifact.name] = Measured(artifact.name, artifact.kind, list(artifact.layers),
-                                           entry["zipped_bytes"], entry["unzipped_bytes"], record["packages"])
+        # The zip the build wrote keeps its size, mtime and inode; anything else is hashed.
+        if record.zip_stat is None or record.zip_stat != state.zip_stat(zip_path):
+            found = zip_state(zip_path, record.artifact)
+            if found is ZipState.MISSING:
+                raise BuildError(f"dist/{artifact.name}.zip is not built; run `make build`")
+            if found is ZipState.CHANGED:
+                raise BuildError(f"dist/{artifact.name}.zip changed since it was built; run `make build`")
+        measured[artifact.name] = measure(record)
     enforce(measured, allow_s3)
     return list(measured.values())

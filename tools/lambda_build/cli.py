@@ -74,10 +74,10 @@ def _run(args: argparse.Namespace, root: Path, cache: Path) -> dict[str, Any]:
         from .build_command import build
 
         outcomes = build(root, args.names, cache, args.allow_s3_upload, _progress)
-        rows = [[o.name, o.entry["kind"], o.entry["architecture"], o.status, size(o.entry["zipped_bytes"]),
-                 size(o.entry["unzipped_bytes"]), "yes" if o.entry["upload_via_s3"] else "no"] for o in outcomes]
+        rows = [[o.name, o.artifact.kind, o.artifact.architecture, o.status, size(o.artifact.zipped_bytes),
+                 size(o.artifact.unzipped_bytes), "yes" if o.artifact.upload_via_s3 else "no"] for o in outcomes]
         text = render(["artifact", "kind", "arch", "status", "zipped", "unzipped", "via S3"], rows)
-        return {"text": text, "artifacts": [{"name": o.name, "status": o.status, **o.entry} for o in outcomes]}
+        return {"text": text, "artifacts": [{"name": o.name, "status": o.status, **o.artifact.entry()} for o in outcomes]}
     if args.command == "check":
         from .check_command import check
 

@@ -1,48 +1,61 @@
-"""dist/manifest.json: the contract Terraform reads (docs/contracts.md §2)."""
+"""build.py's side of dist/manifest.json: the entry of a built zip, and the manifest of a whole dist/.
+
+The format (fields, order, version, strict reading) belongs to pipeline_contract.manifest; this
+module only fills it in from what the build knows.
+"""
 
 from __future__ import annotations
 
-import json
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
 
-from atomic_files import write_bytes_atomic
+from pipeline_contract.errors import ManifestError
+from pipeline_contract.manifest import DIRECT_UPLOAD_LIMIT, MANIFEST_FILE, Artifact, Manifest, dumps, load, write
 
 from .config import ArtifactConfig
 
-FORMAT_VERSION = 1
-MANIFEST_FILE = "manifest.json"
-DIRECT_UPLOAD_LIMIT = 52_428_800
+
+def artifact(config: ArtifactConfig, source_code_hash: str, zipped: int, unzipped: int) -> Artifact:
+    """The manifest entry of a zip just built from `config`."""
+    return Artifact(
+        name=config.name,
+        kind=config.kind,
+        path=f"dist/{config.name}.zip",
+        source_code_hash=source_code_hash,
+        zipped_bytes=zipped,
+        unzipped_bytes=unzipped,
+        runtime=config.runtime,
+        architecture=config.architecture,
+        handler=config.handler,
+        layers=tuple(config.layers),
+        aws_services=tuple(config.aws_services),
+        upload_via_s3=zipped > DIRECT_UPLOAD_LIMIT,
+    )
 
 
-def entry(artifact: ArtifactConfig, source_code_hash: str, zipped: int, unzipped: int) -> dict[str, Any]:
-    return {
-        "kind": artifact.kind,
-        "path": f"dist/{artifact.name}.zip",
-        "source_code_hash": source_code_hash,
-        "zipped_bytes": zipped,
-        "unzipped_bytes": unzipped,
-        "runtime": artifact.runtime,
-        "architecture": artifact.architecture,
-        "handler": artifact.handler,
-        "layers": list(artifact.layers),
-        "aws_services": list(artifact.aws_services),
-        "upload_via_s3": zipped > DIRECT_UPLOAD_LIMIT,
-    }
+def previous(dist: Path) -> Manifest | None:
+    """The manifest the last build wrote, or None when there is none yet.
 
-
-def read(dist: Path) -> dict[str, Any] | None:
-    try:
-        data = json.loads((dist / MANIFEST_FILE).read_text())
-    except (OSError, ValueError):
+    One this checkout cannot read (edited by hand, another format version) also gives None:
+    the build is the fix its error would name, and rewrites it from the build state.
+    """
+    path = dist / MANIFEST_FILE
+    if not path.exists():
         return None
-    return data if data.get("format_version") == FORMAT_VERSION else None
+    try:
+        return load(path)
+    except ManifestError:
+        return None
 
 
-def render(artifacts: dict[str, dict[str, Any]]) -> bytes:
-    body = {"format_version": FORMAT_VERSION, "artifacts": dict(sorted(artifacts.items()))}
-    return (json.dumps(body, indent=2, sort_keys=False) + "\n").encode()
+def remove(dist: Path) -> None:
+    """Before replacing zips: no manifest is better than one whose hashes describe other zips."""
+    (dist / MANIFEST_FILE).unlink(missing_ok=True)
 
 
-def write(dist: Path, artifacts: dict[str, dict[str, Any]]) -> None:
-    write_bytes_atomic(dist / MANIFEST_FILE, render(artifacts))
+def save(dist: Path, artifacts: Iterable[Artifact]) -> None:
+    """Write the manifest unless dist/ holds exactly these bytes already (a no-op build touches nothing)."""
+    path = dist / MANIFEST_FILE
+    content = Manifest.of(artifacts)
+    if not path.is_file() or path.read_bytes() != dumps(content):
+        write(path, content)

@@ -38,16 +38,13 @@ def demo(args: argparse.Namespace) -> int:
     _terminate_gracefully()
     with LocalSession(build=not args.no_build) as session:
         assert session.runner and session.moto
-        if not session.deployment.stream_names:
-            print("error: the applied root module has no Kinesis event source mapping; check main.tf", file=sys.stderr)
-            return 1
-        stream = session.deployment.stream_names[0]
+        stream = session.deployment.stream_name
         records = generate(args.records, args.users, args.malformed, args.seed)
         kinesis = _kinesis(session.moto.endpoint_url, session.moto.region)
         half = len(records) // 2
         progress(f"sending {len(records):,} clickstream records ({args.malformed:.1%} malformed) to {stream}")
         traffic = send(kinesis, stream, records[:half])
-        if args.outage_seconds > 0 and session.deployment.db_name:
+        if args.outage_seconds > 0:
             progress(f"database outage for {args.outage_seconds:g} s while the second half arrives")
             with database_outage(session.admin_dsn, session.deployment.db_name):
                 send(kinesis, stream, records[half:], traffic)
@@ -71,7 +68,7 @@ def serve(args: argparse.Namespace) -> int:
         session.start()
         assert session.moto and session.postgres
         info = {"pid": os.getpid(), "endpoint": session.moto.endpoint_url, "region": session.moto.region,
-                "database": session.db_dsn, "streams": session.deployment.stream_names, **session.moto.env()}
+                "database": session.db_dsn, "stream": session.deployment.stream_name, **session.moto.env()}
         write_text_atomic(STACK_FILE, json.dumps(info, indent=2))
         threading.Event().wait()
     except KeyboardInterrupt:
@@ -102,7 +99,7 @@ def up(args: argparse.Namespace) -> int:
         time.sleep(0.5)
     info = json.loads(STACK_FILE.read_text())
     print(f"local stack up (pid {info['pid']}): emulator {info['endpoint']}, database {info['database']}, "
-          f"streams {', '.join(info['streams'])}\n  use it: export AWS_ENDPOINT_URL={info['endpoint']} "
+          f"stream {info['stream']}\n  use it: export AWS_ENDPOINT_URL={info['endpoint']} "
           f"AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_REGION={info['region']}\n"
           f"  `make send` adds traffic, `make down` stops it; runner log: {STATE_DIR / 'functions.log'}")
     return 0
@@ -136,7 +133,7 @@ def send_command(args: argparse.Namespace) -> int:
         print("error: no local stack is running; start one with `make up`", file=sys.stderr)
         return 1
     info = json.loads(STACK_FILE.read_text())
-    stream = args.stream or info["streams"][0]
+    stream = args.stream or info["stream"]
     records = generate(args.records, args.users, args.malformed, args.seed or int(time.time()))
     traffic = send(_kinesis(info["endpoint"], info["region"]), stream, records)
     print(f"sent {traffic.total:,} records to {stream} ({len(traffic.malformed)} malformed); "
@@ -171,7 +168,7 @@ def parser() -> argparse.ArgumentParser:
     p.set_defaults(run=down)
     p = commands.add_parser("send", help="send traffic into the running stack")
     traffic_options(p, 1000)
-    p.add_argument("--stream", help="stream name (default: the first mapped stream)")
+    p.add_argument("--stream", help="stream name (default: the root module's stream_name output)")
     p.set_defaults(run=send_command)
     return top
 

@@ -7,10 +7,11 @@ import sys
 from pathlib import Path
 
 from atomic_files import write_text_atomic
+from pipeline_contract.errors import ManifestError
+from pipeline_contract.manifest import load as load_manifest
 
 from plan_check import report
 from plan_check.findings import Allowance, Context, Options
-from plan_check.manifest import ManifestError, load_manifest
 from plan_check.plan_model import PlanError, load_plan
 from plan_check.rules import ALL_RULES, run_all
 

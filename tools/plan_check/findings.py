@@ -5,7 +5,9 @@ from __future__ import annotations
 import fnmatch
 from dataclasses import dataclass, field
 
-from plan_check.manifest import Artifact, Manifest
+from pipeline_contract.manifest import Artifact, Manifest
+
+from plan_check.manifest import for_zip
 from plan_check.plan_model import Plan, Resource
 
 PLAN_WIDE = "(plan)"
@@ -51,13 +53,13 @@ class Context:
         """The manifest artifact a function or layer version deploys: by `filename`, else its S3 object or key."""
         filename = resource.value("filename")
         if isinstance(filename, str) and filename:
-            return self.manifest.for_zip(filename)
+            return for_zip(self.manifest, filename)
         for obj in self.plan.linked(resource, "s3_key"):
             source = obj.value("source")
             if obj.type == "aws_s3_object" and isinstance(source, str):
-                return self.manifest.for_zip(source)
+                return for_zip(self.manifest, source)
         key = resource.value("s3_key")
-        return self.manifest.for_zip(key) if isinstance(key, str) and key else None
+        return for_zip(self.manifest, key) if isinstance(key, str) and key else None
 
 
 @dataclass(frozen=True)

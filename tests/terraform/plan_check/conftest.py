@@ -1,7 +1,8 @@
 """Plans of the fixture configurations, made once per session by real terraform against moto server.
 
 Each fixture directory under fixtures/ is copied to a temp dir, given freshly built zips and a
-manifest (a miniature of build.py's output, described by the fixture's artifacts.json), then
+manifest (a miniature of build.py's output, described by the fixture's artifacts.json, written
+through pipeline_contract like build.py's), then
 `terraform init`, `plan -out` and `show -json` run for real. Plans are made three at a time in the
 background as soon as the first test asks for one, and cached for the session; the repository's
 own root module is planned (and applied, and planned again) alongside them.
@@ -9,8 +10,6 @@ own root module is planned (and applied, and planned again) alongside them.
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import json
 import shutil
 import subprocess
@@ -22,6 +21,9 @@ from pathlib import Path
 
 import pytest
 from local_stack.emulators.moto_server import MotoServer
+from pipeline_contract.artifact_hash import filebase64sha256
+from pipeline_contract.manifest import MANIFEST_FILE, Artifact, Manifest
+from pipeline_contract.manifest import write as write_manifest
 from repo_paths import REPO_ROOT as REPO
 from terraform_tools.environment import emulator_environ
 from terraform_tools.runner import plan_json, run
@@ -46,31 +48,32 @@ def _write_zip(path: Path, kind: str, name: str, padding: int, salt: str = "") -
 
 
 def build_artifacts(workdir: Path) -> Path:
-    """Zips and dist/manifest.json (docs/contracts.md §2) for the artifacts the fixture declares."""
+    """Zips and dist/manifest.json (written by the contract) for the artifacts the fixture declares."""
     spec = json.loads((workdir / "artifacts.json").read_text())
     dist = workdir / "dist"
     dist.mkdir(exist_ok=True)
-    artifacts = {}
+    artifacts = []
     for name, item in spec.items():
         zip_path = dist / f"{name}.zip"
         _write_zip(zip_path, item["kind"], name, item.get("padding_bytes", 1024))
         with zipfile.ZipFile(zip_path) as archive:
             unzipped = sum(info.file_size for info in archive.infolist())
-        artifacts[name] = {
-            "kind": item["kind"],
-            "path": f"dist/{name}.zip",
-            "source_code_hash": base64.b64encode(hashlib.sha256(zip_path.read_bytes()).digest()).decode(),
-            "zipped_bytes": zip_path.stat().st_size,
-            "unzipped_bytes": unzipped,
-            "runtime": "python3.12",
-            "architecture": "x86_64",
-            "handler": f"{name}.handler" if item["kind"] == "function" else None,
-            "layers": item.get("layers", []),
-            "aws_services": item.get("aws_services", []),
-            "upload_via_s3": False,
-        }
-    manifest = dist / "manifest.json"
-    manifest.write_text(json.dumps({"format_version": 1, "artifacts": artifacts}, indent=2))
+        artifacts.append(Artifact(
+            name=name,
+            kind=item["kind"],
+            path=f"dist/{name}.zip",
+            source_code_hash=filebase64sha256(zip_path),
+            zipped_bytes=zip_path.stat().st_size,
+            unzipped_bytes=unzipped,
+            runtime="python3.12",
+            architecture="x86_64",
+            handler=f"{name}.handler" if item["kind"] == "function" else None,
+            layers=tuple(item.get("layers", ())),
+            aws_services=tuple(item.get("aws_services", ())),
+            upload_via_s3=False,
+        ))
+    manifest = dist / MANIFEST_FILE
+    write_manifest(manifest, Manifest.of(artifacts))
     for name, item in spec.items():
         if item.get("rebuilt_after_manifest"):
             _write_zip(dist / f"{name}.zip", item["kind"], name, item.get("padding_bytes", 1024), salt=" edited")

@@ -10,6 +10,8 @@ import sys
 from pathlib import Path
 
 from local_stack.emulators.moto_server import MotoServer
+from pipeline_contract.manifest import Manifest
+from pipeline_contract.manifest import write as write_manifest
 from repo_paths import REPO_ROOT as REPO
 from terraform_tools.environment import emulator_environ
 
@@ -24,8 +26,7 @@ def run_plan(args: list[str], env: dict[str, str], cwd: Path) -> subprocess.Comp
 def test_make_plan_writes_plan_json_that_plan_check_reads(moto_server: MotoServer, tmp_path: Path) -> None:
     config = tmp_path / "config"
     shutil.copytree(FIXTURES / "encryption", config)
-    (config / "dist").mkdir()
-    (config / "dist" / "manifest.json").write_text('{"format_version": 1, "artifacts": {}}')
+    write_manifest(config / "dist" / "manifest.json", Manifest.of([]))
     env = emulator_environ(moto_server.env())
     result = run_plan(["--chdir", str(config)], env, cwd=tmp_path)
     assert result.returncode == 0, result.stderr[-2000:]

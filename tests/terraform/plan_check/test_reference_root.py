@@ -11,8 +11,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from pipeline_contract.manifest import load as load_manifest
 from plan_check.findings import Context, Options
-from plan_check.manifest import load_manifest
 from plan_check.plan_model import load_plan
 from plan_check.report import Result, table
 from plan_check.rules import ALL_RULES, run_all

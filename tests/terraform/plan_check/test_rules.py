@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-import json
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from pipeline_contract.manifest import Artifact, Manifest
+from pipeline_contract.manifest import load as load_manifest
+from pipeline_contract.manifest import write as write_manifest
 from plan_check.findings import Context, Finding, Options
-from plan_check.manifest import load_manifest
 from plan_check.plan_model import load_plan
 from plan_check.rules import ALL_RULES, run_all
 
@@ -79,19 +81,18 @@ def test_stale_build_names_both_symptoms(fixture_plans) -> None:
     assert any("changed after the manifest was written" in p for p in problems)
 
 
-def _edited_manifest(source: Path, target_dir: Path, edit) -> Path:
+def _edited_manifest(source: Path, target_dir: Path, edit: Callable[[dict[str, Artifact]], object]) -> Path:
     """A copy of a fixture's manifest in a dir without zips, changed by `edit`."""
-    data = json.loads(source.read_text())
-    edit(data["artifacts"])
+    artifacts = dict(load_manifest(source).artifacts)
+    edit(artifacts)
     target = target_dir / "dist" / "manifest.json"
-    target.parent.mkdir(parents=True)
-    target.write_text(json.dumps(data))
+    write_manifest(target, Manifest.of(artifacts.values()))
     return target
 
 
 def test_stale_build_flags_a_hash_the_manifest_does_not_record(fixture_plans, tmp_path: Path) -> None:
-    def older_build(artifacts: dict) -> None:
-        artifacts["processor"]["source_code_hash"] = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="
+    def older_build(artifacts: dict[str, Artifact]) -> None:
+        artifacts["processor"] = artifacts["processor"]._replace(source_code_hash="AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=")
 
     manifest = _edited_manifest(fixture_plans.manifest("clean"), tmp_path, older_build)
     assert flagged(fixture_plans.plan("clean"), manifest) == {("stale-build", "aws_lambda_function.processor")}

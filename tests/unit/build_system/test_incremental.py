@@ -8,6 +8,7 @@ import zipfile
 
 import lambda_build.builder
 import lambda_build.bytecode
+from pipeline_contract.manifest import ENTRY_FIELDS, dumps, load
 
 from .conftest import Repo
 
@@ -117,3 +118,27 @@ def test_without_target_python_builds_without_bytecode_then_upgrades(offline_rep
     monkeypatch.undo()
     assert set(_statuses(offline_repo, capsys).values()) == {"built"}
     assert "__pycache__/app.cpython-312.pyc" in zipfile.ZipFile(offline_repo.dist / "a.zip").namelist()
+
+
+def test_manifest_bytes_do_not_depend_on_which_entries_were_rebuilt(offline_repo: Repo, capsys) -> None:
+    """Up-to-date entries come from the build state, fresh ones from the builder: one key order for both."""
+    offline_repo.function("a")
+    offline_repo.function("b")
+    offline_repo.layer("common")
+    _statuses(offline_repo, capsys)
+    offline_repo.write("functions/a/app.py", "def handler(event, context):\n    return 2\n")
+    assert _statuses(offline_repo, capsys) == {"a": "built", "b": "up to date", "common": "up to date"}
+    written = (offline_repo.dist / "manifest.json").read_bytes()
+    assert all(list(entry) == list(ENTRY_FIELDS) for entry in json.loads(written)["artifacts"].values())
+    assert written == dumps(load(offline_repo.dist / "manifest.json"))
+
+
+def test_a_manifest_this_checkout_cannot_read_is_rewritten(offline_repo: Repo, capsys) -> None:
+    """The build is the fix a broken manifest's error names, so it must not refuse to run over one."""
+    offline_repo.function("a")
+    _statuses(offline_repo, capsys)
+    manifest = offline_repo.dist / "manifest.json"
+    good = manifest.read_bytes()
+    manifest.write_text('{"format_version": 0, "artifacts": {}}')
+    assert _statuses(offline_repo, capsys) == {"a": "up to date"}
+    assert manifest.read_bytes() == good

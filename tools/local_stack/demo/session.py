@@ -1,5 +1,8 @@
 """One local stack: build, emulator, PostgreSQL, terraform apply of the root module, mapping runner.
 
+What the apply created (stream, queues, bucket, database) is read from the root module's outputs
+(pipeline_contract.outputs), never from the functions' environments.
+
 `start()` brings it up step by step (progress lines on stderr), `close()`
 takes down whatever was started, in reverse order, also after a failure
 half-way, so no emulator, database or worker process outlives it.
@@ -14,16 +17,16 @@ import sys
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import boto3
 import psycopg
+from pipeline_contract.outputs import Deployment, read_deployment
 from repo_paths import REPO_ROOT
 
 from local_stack.emulators.moto_server import MotoServer
 from local_stack.emulators.postgres import PostgresServer
 from local_stack.emulators.terraform_stack import TerraformStack, stage
-from local_stack.esm.mapping_runner import MappingRunner, RunnerOptions, stream_name_of
+from local_stack.esm.mapping_runner import MappingRunner, RunnerOptions
 from local_stack.runtime.invoker import LocalOverrides
 
 STATE_DIR = Path(os.environ.get("LOCAL_STACK_STATE_DIR") or REPO_ROOT / ".local-stack")
@@ -40,31 +43,6 @@ def progress(message: str) -> None:
 
 
 @dataclass
-class Deployment:
-    """What the applied root module created, found through the AWS APIs rather than output names."""
-
-    stream_names: list[str] = field(default_factory=list)
-    dlq_url: str | None = None
-    archive_bucket: str | None = None
-    db_host: str | None = None
-    db_name: str | None = None
-    db_user: str | None = None
-
-
-def discover(lambda_client: Any) -> Deployment:
-    found = Deployment()
-    mappings = lambda_client.list_event_source_mappings()["EventSourceMappings"]
-    found.stream_names = sorted({stream_name_of(m["EventSourceArn"]) for m in mappings if ":kinesis:" in m["EventSourceArn"]})
-    for function in lambda_client.list_functions()["Functions"]:
-        variables = function.get("Environment", {}).get("Variables", {})
-        found.dlq_url = found.dlq_url or variables.get("DLQ_URL")
-        found.archive_bucket = found.archive_bucket or variables.get("ARCHIVE_BUCKET")
-        if variables.get("DB_HOST"):
-            found.db_host, found.db_name, found.db_user = variables["DB_HOST"], variables.get("DB_NAME"), variables.get("DB_USER")
-    return found
-
-
-@dataclass
 class LocalSession:
     state_dir: Path = STATE_DIR
     build: bool = True
@@ -73,7 +51,7 @@ class LocalSession:
     postgres: PostgresServer | None = None
     stack: TerraformStack | None = None
     runner: MappingRunner | None = None
-    deployment: Deployment = field(default_factory=Deployment)
+    _deployment: Deployment | None = None
     destroy_on_close: bool = True
     destroy_error: str | None = None
     _exit: ExitStack = field(default_factory=ExitStack)
@@ -106,22 +84,26 @@ class LocalSession:
         if self.destroy_on_close:
             self._exit.callback(self._destroy)
         self.stack.apply()
+        self._deployment = read_deployment(self.stack.outputs())
         self._start_runner()
+
+    @property
+    def deployment(self) -> Deployment:
+        """What the applied root module created, from its outputs."""
+        if self._deployment is None:
+            raise RuntimeError("the local stack is not started: nothing is deployed yet")
+        return self._deployment
 
     def _start_runner(self) -> None:
         assert self.moto and self.postgres
-        lambda_client = boto3.client("lambda", endpoint_url=self.moto.endpoint_url, region_name=self.moto.region,
-                                     aws_access_key_id="testing", aws_secret_access_key="testing")
-        self.deployment = discover(lambda_client)
+        self._prepare_database()
         overrides = LocalOverrides(env=dict(LOCAL_DB_ENV))
-        if self.deployment.db_host:
-            self._prepare_database()
-            overrides.host_map[self.deployment.db_host] = ("127.0.0.1", self.postgres.port)
+        overrides.host_map[self.deployment.db_host] = ("127.0.0.1", self.postgres.port)
         self.runner_options.overrides = overrides
         log = open(self.state_dir / "functions.log", "ab")  # noqa: SIM115
         self._exit.callback(log.close)
         self.runner_options.log = log
-        progress(f"starting the event source mapping runner for {', '.join(self.deployment.stream_names) or 'no streams'}")
+        progress(f"starting the event source mapping runner for {self.deployment.stream_name}")
         self.runner = MappingRunner(self.moto.env(), REPO_ROOT / "dist" / "manifest.json", self.state_dir, self.runner_options)
         self._exit.callback(self.runner.stop)
         self.runner.start()
@@ -129,7 +111,7 @@ class LocalSession:
     def _prepare_database(self) -> None:
         """The database and login role the function expects behind RDS Proxy, created in the local server."""
         assert self.postgres
-        name, user = self.deployment.db_name or "postgres", self.deployment.db_user or "postgres"
+        name, user = self.deployment.db_name, self.deployment.db_user
         with psycopg.connect(self.admin_dsn, autocommit=True) as conn:
             if not conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (user,)).fetchone():
                 conn.execute(f'CREATE ROLE "{user}" LOGIN')
@@ -144,11 +126,11 @@ class LocalSession:
     @property
     def db_dsn(self) -> str:
         assert self.postgres
-        return f"postgresql://postgres@127.0.0.1:{self.postgres.port}/{self.deployment.db_name or 'postgres'}"
+        return f"postgresql://postgres@127.0.0.1:{self.postgres.port}/{self.deployment.db_name}"
 
     def _empty_archive(self) -> None:
         """The archive bucket is protected (force_destroy = false); locally its copies are throwaway."""
-        if not (self.moto and self.deployment.archive_bucket):
+        if not (self.moto and self._deployment):
             return
         s3 = boto3.client("s3", endpoint_url=self.moto.endpoint_url, region_name=self.moto.region,
                           aws_access_key_id="testing", aws_secret_access_key="testing")

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
+from pipeline_contract.manifest import load as load_manifest
 from python_finder import find_python
 
 from local_stack.esm.aws_clients import AwsClients
@@ -21,7 +22,6 @@ from local_stack.esm.failure_destination import on_failure_record, s3_object_key
 from local_stack.esm.kinesis_records import StreamRecord, event_record
 from local_stack.esm.shard_poller import ShardPoller
 from local_stack.esm.sns_delivery import SnsDelivery
-from local_stack.runtime.artifacts import load_manifest
 from local_stack.runtime.function_registry import FunctionRegistry
 from local_stack.runtime.invoker import LocalOverrides
 from local_stack.runtime.runtime_env import runtime_site_dir

@@ -8,46 +8,25 @@ Terraform deployed, and a stale dist/ fails loudly instead of running other code
 from __future__ import annotations
 
 import hashlib
-import json
 import tempfile
 import zipfile
-from dataclasses import dataclass
 from pathlib import Path
 
 from atomic_files import publish_dir
-from pipeline_contract.artifact_hash import filebase64sha256
+from pipeline_contract.manifest import Artifact, Manifest, ZipState, zip_state
 
 
 class ArtifactError(Exception):
     """Deployed code and dist/ disagree; the message says how to fix it."""
 
 
-@dataclass(frozen=True)
-class Artifact:
-    name: str
-    kind: str
-    path: Path
-    source_code_hash: str
-
-
-
-def load_manifest(manifest_path: Path) -> dict[str, Artifact]:
-    if not manifest_path.is_file():
-        raise ArtifactError(f"{manifest_path} not found; run `make build`")
-    data = json.loads(manifest_path.read_text())
-    root = manifest_path.resolve().parent.parent
-    return {
-        name: Artifact(name, entry["kind"], root / entry["path"], entry["source_code_hash"])
-        for name, entry in data["artifacts"].items()
-    }
-
-
-def artifact_for_hash(manifest: dict[str, Artifact], code_sha256: str, what: str) -> Artifact:
+def artifact_for_hash(manifest: Manifest, code_sha256: str, what: str) -> Artifact:
     """The manifest entry whose zip Lambda holds, its file re-hashed to catch a rebuilt dist/."""
-    for artifact in manifest.values():
+    for artifact in manifest.artifacts.values():
         if artifact.source_code_hash == code_sha256:
-            if not artifact.path.is_file() or filebase64sha256(artifact.path) != code_sha256:
-                raise ArtifactError(f"{artifact.path} no longer matches the deployed {what}; run `make build` and apply again")
+            if zip_state(manifest.zip_path(artifact), artifact) is not ZipState.CURRENT:
+                raise ArtifactError(f"{manifest.zip_path(artifact)} no longer matches the deployed {what}; "
+                                    "run `make build` and apply again")
             return artifact
     raise ArtifactError(f"deployed {what} has CodeSha256 {code_sha256}, which no artifact in the manifest has; run `make build` and apply again")
 
@@ -69,8 +48,9 @@ def _key(hashes: list[str]) -> str:
     return hashlib.sha256("\n".join(hashes).encode()).hexdigest()[:20]
 
 
-def unpack_function(function: Artifact, layers: list[Artifact], cache_dir: Path) -> tuple[Path, Path]:
+def unpack_function(manifest: Manifest, function: Artifact, layers: list[Artifact], cache_dir: Path) -> tuple[Path, Path]:
     """(task dir, opt dir): Lambda's /var/task and /opt for this code and layer list."""
-    task = _extract([function.path], cache_dir / "task" / _key([function.source_code_hash]))
-    opt = _extract([layer.path for layer in layers], cache_dir / "opt" / _key([layer.source_code_hash for layer in layers]))
+    task = _extract([manifest.zip_path(function)], cache_dir / "task" / _key([function.source_code_hash]))
+    opt = _extract([manifest.zip_path(layer) for layer in layers],
+                   cache_dir / "opt" / _key([layer.source_code_hash for layer in layers]))
     return task, opt

@@ -7,14 +7,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-from local_stack.runtime.artifacts import Artifact
+from pipeline_contract.manifest import Manifest
+
 from local_stack.runtime.invoker import FunctionInvoker, LocalOverrides, resolve_function
 
 
 @dataclass
 class FunctionRegistry:
     lambda_client: Any
-    manifest: dict[str, Artifact]
+    manifest: Manifest
     cache_dir: Path
     python: str
     runtime_dir: Path

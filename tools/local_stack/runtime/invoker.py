@@ -13,7 +13,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-from local_stack.runtime.artifacts import Artifact, ArtifactError, artifact_for_hash, unpack_function
+from pipeline_contract.manifest import Manifest
+
+from local_stack.runtime.artifacts import ArtifactError, artifact_for_hash, unpack_function
 from local_stack.runtime.worker import InvokeResult, WarmWorker
 
 
@@ -46,7 +48,7 @@ class FunctionSpec:
     opt_dir: Path
 
 
-def resolve_function(lambda_client: Any, name: str, manifest: dict[str, Artifact], cache_dir: Path) -> FunctionSpec:
+def resolve_function(lambda_client: Any, name: str, manifest: Manifest, cache_dir: Path) -> FunctionSpec:
     """Read the deployed configuration and unpack the matching code; raise if dist/ differs."""
     config = lambda_client.get_function_configuration(FunctionName=name)
     function = artifact_for_hash(manifest, config["CodeSha256"], f"function {config['FunctionName']}")
@@ -58,7 +60,7 @@ def resolve_function(lambda_client: Any, name: str, manifest: dict[str, Artifact
         layers.append(artifact_for_hash(manifest, version["Content"]["CodeSha256"], f"layer {layer['Arn']}"))
     if function.kind != "function":
         raise ArtifactError(f"function {name} holds the zip of {function.kind} {function.name}; check the root module's wiring")
-    task_dir, opt_dir = unpack_function(function, layers, cache_dir)
+    task_dir, opt_dir = unpack_function(manifest, function, layers, cache_dir)
     return FunctionSpec(
         name=config["FunctionName"], arn=config["FunctionArn"], role=config.get("Role", ""), handler=config["Handler"],
         timeout_s=float(config.get("Timeout", 3)), memory_mb=int(config.get("MemorySize", 128)),

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from pipeline_contract.manifest import Artifact
+
 from plan_check.findings import Context, Finding, Rule
-from plan_check.manifest import Artifact
 from plan_check.plan_model import Resource
 
 MAX_LAYERS = 5

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from pipeline_contract.artifact_hash import filebase64sha256
+from pipeline_contract.manifest import ZipState, zip_state
 
 from plan_check.findings import Context, Finding, Rule
 
@@ -36,6 +36,6 @@ def check(ctx: Context) -> Iterator[Finding]:
                 STALE_BUILD, resource.address,
                 f"source_code_hash {planned[:12]}… differs from the manifest's {artifact.source_code_hash[:12]}… for {artifact.name}",
             )
-        zip_path = ctx.manifest.repo_root / artifact.path
-        if zip_path.is_file() and filebase64sha256(zip_path) != artifact.source_code_hash:
+        # Only a zip that is here and differs: the plan may come from a staged copy or another machine.
+        if zip_state(ctx.manifest.zip_path(artifact), artifact) is ZipState.CHANGED:
             yield Finding(STALE_BUILD, resource.address, f"{artifact.path} changed after the manifest was written")
