@@ -34,8 +34,9 @@ test: venv lint ## Run every test: tests/unit, tests/terraform, tests/integratio
 test-unit: venv ## The fast tier a contributor runs on every change (no emulator, no apply; < 60 s)
 	$(PYTHON) -m pytest tests/unit $(ARGS)
 
-lint: venv ## ruff and terraform fmt -check
+lint: venv ## ruff, mypy --strict over tools/ and terraform fmt -check
 	$(PYTHON) -m ruff check .
+	$(PYTHON) -m mypy
 	$(TF) fmt -check -recursive -diff
 
 fmt: venv ## Format Terraform and fix ruff findings

@@ -101,14 +101,14 @@ def ensure_wheels(cache: Path, target: Target, pins: list[Pin], display: str) ->
         by_name = {p.name: p for p in missing}
         for wheel in sorted((workdir / "out").glob("*.whl")):
             name = canonicalize_name(parse_wheel_filename(wheel.name)[0])
-            pin = by_name.get(name)
+            pinned = by_name.get(name)
             sha = hashlib.sha256(wheel.read_bytes()).hexdigest()
-            if pin is None or sha not in pin.hashes:
+            if pinned is None or sha not in pinned.hashes:
                 raise BuildError(f"{display}: pip returned {wheel.name}, which the lock does not pin; run `make lock`")
             final = _wheel_dir(cache, sha) / wheel.name
             if not final.exists():
                 write_bytes_atomic(final, wheel.read_bytes())
-            write_bytes_atomic(_selection_file(cache, target, pin), (sha + "\n").encode())
+            write_bytes_atomic(_selection_file(cache, target, pinned), (sha + "\n").encode())
             found[name] = final
     absent = [p for p in missing if p.name not in found]
     if absent:

@@ -113,7 +113,7 @@ class Plan:
         return [r for r in self.resources if r.mode == "managed" and r.type in types and not r.deleted]
 
     def module_config(self, path: tuple[str, ...]) -> dict[str, Any]:
-        node = self.configuration.get("root_module", {})
+        node: dict[str, Any] = self.configuration.get("root_module", {})
         for name in path:
             node = node.get("module_calls", {}).get(name, {}).get("module", {})
         return node

@@ -13,6 +13,7 @@ import json
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import hcl2
 from atomic_files import write_text_atomic
@@ -51,8 +52,8 @@ def targets(root: Path) -> list[tuple[Path, Path]]:
     return pairs
 
 
-def _blocks(module_dir: Path, kind: str) -> list[tuple[str, dict]]:
-    found: list[tuple[str, dict]] = []
+def _blocks(module_dir: Path, kind: str) -> list[tuple[str, dict[str, Any]]]:
+    found: list[tuple[str, dict[str, Any]]] = []
     for tf in sorted(module_dir.glob("*.tf")):
         try:
             with tf.open() as handle:

@@ -55,7 +55,7 @@ def generate(count: int, users: int, malformed_share: float, seed: int) -> list[
     malformed_count = round(count * malformed_share)
     bad_positions = set(rng.sample(range(count), malformed_count)) if malformed_count else set()
     start = datetime.now(UTC) - timedelta(seconds=count // 100)
-    records = []
+    records: list[tuple[str, bytes, str | None]] = []
     for i in range(count):
         user = f"user-{rng.randrange(users):04d}"
         if i in bad_positions:

@@ -73,7 +73,7 @@ class Summary:
         return text
 
 
-def _drain(sqs: Any, url: str) -> list[dict]:
+def _drain(sqs: Any, url: str) -> list[dict[str, Any]]:
     messages = []
     while batch := sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=0).get("Messages"):
         messages += [json.loads(m["Body"]) for m in batch]
@@ -130,7 +130,8 @@ def collect(traffic: Traffic, runner: MappingRunner, dsn: str, dlq_url: str | No
         messages = {m.get("eventID"): m for m in _drain(runner.clients("sqs"), dlq_url)}
         summary.dead_lettered = len(messages)
         sent_bad = Counter(base64.b64encode(data).decode() for data in traffic.malformed)
-        summary.dead_letter_payload_matches = sum((Counter(m.get("data") for m in messages.values()) & sent_bad).values())
+        received: Counter[str] = Counter(str(m.get("data")) for m in messages.values())
+        summary.dead_letter_payload_matches = sum((received & sent_bad).values())
     for poller in runner.pollers:
         outcome = poller.stats.outcome
         summary.invocations += outcome.invocations

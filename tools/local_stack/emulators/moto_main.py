@@ -62,7 +62,8 @@ def _create_function_idempotent(self: LambdaResponse) -> Any:
     return _create_function(self)
 
 
-LambdaResponse.create_function = _create_function_idempotent
+# The patches this module documents; mypy rightly notes that they replace methods.
+LambdaResponse.create_function = _create_function_idempotent  # type: ignore[method-assign]
 
 _is_action_permitted = IAMPolicyStatement.is_action_permitted
 
@@ -76,10 +77,10 @@ def _is_action_permitted_over_tls(self: IAMPolicyStatement, *args: Any, **kwargs
     return _is_action_permitted(self, *args, **kwargs)
 
 
-IAMPolicyStatement.is_action_permitted = _is_action_permitted_over_tls
-LambdaBackend.send_kinesis_message = _no_delivery
-LambdaBackend.send_sns_message = _no_delivery
-Shard.get_max_sequence_number = _max_sequence_number
+IAMPolicyStatement.is_action_permitted = _is_action_permitted_over_tls  # type: ignore[method-assign]
+LambdaBackend.send_kinesis_message = _no_delivery  # type: ignore[method-assign]
+LambdaBackend.send_sns_message = _no_delivery  # type: ignore[method-assign]
+Shard.get_max_sequence_number = _max_sequence_number  # type: ignore[method-assign]
 MotoRequestHandler.protocol_version = "HTTP/1.0"
 
 if __name__ == "__main__":

@@ -33,7 +33,7 @@ class MotoServer:
     log_path: Path | None = None
     # moto with the local stack's fidelity fixes (local_stack/moto_main.py); "moto.server" for plain moto.
     server_module: str = "local_stack.emulators.moto_main"
-    _process: subprocess.Popen | None = field(default=None, repr=False)
+    _process: subprocess.Popen[bytes] | None = field(default=None, repr=False)
 
     @property
     def endpoint_url(self) -> str:

@@ -15,6 +15,7 @@ import subprocess
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from local_stack.emulators.child_servers import free_port, stop_process, wait_for_port
 
@@ -39,7 +40,7 @@ def find_server_bindir() -> Path:
     raise FileNotFoundError("PostgreSQL server binaries (initdb, postgres) not found; install postgresql (e.g. apt-get install postgresql)")
 
 
-def _demote_if_root() -> dict:
+def _demote_if_root() -> dict[str, Any]:
     """PostgreSQL refuses to run as root; run it as the `postgres` account then."""
     if os.geteuid() != 0:
         return {}
@@ -57,7 +58,7 @@ class PostgresServer:
     database: str = "clickstream"
     port: int = 0
     base_dir: Path | None = None
-    _process: subprocess.Popen | None = field(default=None, repr=False)
+    _process: subprocess.Popen[bytes] | None = field(default=None, repr=False)
     _owns_dir: bool = field(default=False, repr=False)
 
     @property

@@ -102,7 +102,8 @@ class TerraformStack:
         return {name: value["value"] for name, value in json.loads(self._run("output", "-json")).items()}
 
     def state(self) -> dict[str, Any]:
-        return json.loads(self._run("show", "-json"))
+        state: dict[str, Any] = json.loads(self._run("show", "-json"))
+        return state
 
     def tf_state(self) -> Any:
         """The state as pytest-terraform reads it: resources by type and name, for assertions."""

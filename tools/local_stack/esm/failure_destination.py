@@ -46,7 +46,8 @@ def on_failure_record(discard: Discard, shard_id: str, stream_arn: str, function
 
 def queue_url(sqs: Any, queue_arn: str) -> str:
     _, _, _, _, account, name = queue_arn.split(":", 5)
-    return sqs.get_queue_url(QueueName=name, QueueOwnerAWSAccountId=account)["QueueUrl"]
+    url: str = sqs.get_queue_url(QueueName=name, QueueOwnerAWSAccountId=account)["QueueUrl"]
+    return url
 
 
 def send_to_destination(clients: Callable[[str], Any], destination_arn: str, message: dict[str, Any],

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -23,7 +24,7 @@ from local_stack.esm.kinesis_records import StreamRecord, event_record
 from local_stack.esm.shard_poller import ShardPoller
 from local_stack.esm.sns_delivery import SnsDelivery
 from local_stack.runtime.function_registry import FunctionRegistry
-from local_stack.runtime.invoker import LocalOverrides
+from local_stack.runtime.invoker import FunctionInvoker, LocalOverrides
 from local_stack.runtime.runtime_env import runtime_site_dir
 from local_stack.runtime.worker import InvokeResult
 
@@ -50,7 +51,7 @@ class MappingRunner:
         python = find_python("3.12")
         if python is None:
             raise SystemExit("error: no Python 3.12 found for the Lambda workers; install CPython 3.12 (e.g. pyenv install 3.12)")
-        worker_env = {key: env[key] for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",
+        worker_env: dict[str, str] = {key: env[key] for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",
                                                 "AWS_ENDPOINT_URL", "AWS_REGION", "AWS_DEFAULT_REGION") if key in env}
         self.registry = FunctionRegistry(
             self.clients("lambda"), load_manifest(manifest_path), state_dir / "code", python,
@@ -85,7 +86,7 @@ class MappingRunner:
             poller.start()
         return self
 
-    def _invoker_for(self, mapping: dict[str, Any], invoker: Any):
+    def _invoker_for(self, mapping: dict[str, Any], invoker: FunctionInvoker) -> Callable[[str, list[StreamRecord]], InvokeResult]:
         stream_arn = mapping["EventSourceArn"]
 
         def invoke(shard_id: str, records: list[StreamRecord]) -> InvokeResult:
@@ -93,7 +94,7 @@ class MappingRunner:
             return invoker.invoke(event)
         return invoke
 
-    def _discarder_for(self, mapping: dict[str, Any], function_arn: str):
+    def _discarder_for(self, mapping: dict[str, Any], function_arn: str) -> Callable[[str, Discard], None]:
         destination = mapping.get("DestinationConfig", {}).get("OnFailure", {}).get("Destination")
 
         def discard(shard_id: str, batch: Discard) -> None:

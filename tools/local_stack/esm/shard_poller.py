@@ -45,7 +45,7 @@ class ShardPoller:
     errors: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
-        self._lanes = [deque() for _ in range(int(self.mapping.get("ParallelizationFactor", 1)))]
+        self._lanes: list[deque[StreamRecord]] = [deque() for _ in range(int(self.mapping.get("ParallelizationFactor", 1)))]
         self._busy = [False] * len(self._lanes)
         self._cond = threading.Condition()
         self._stop = threading.Event()
@@ -79,7 +79,8 @@ class ShardPoller:
             kwargs.update(ShardIteratorType="AT_TIMESTAMP", Timestamp=self.mapping["StartingPositionTimestamp"])
         else:
             kwargs["ShardIteratorType"] = self.mapping.get("StartingPosition", "LATEST")
-        return self.kinesis.get_shard_iterator(**kwargs)["ShardIterator"]
+        iterator: str = self.kinesis.get_shard_iterator(**kwargs)["ShardIterator"]
+        return iterator
 
     def _read(self) -> None:
         try:

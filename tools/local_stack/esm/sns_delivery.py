@@ -50,7 +50,7 @@ class SnsDelivery:
     stats: AsyncStats = field(default_factory=AsyncStats)
     errors: list[str] = field(default_factory=list)
     _pool: ThreadPoolExecutor = field(default_factory=lambda: ThreadPoolExecutor(4, thread_name_prefix="async-invoke"))
-    _futures: list[Future] = field(default_factory=list)
+    _futures: list[Future[None]] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def publish(self, topic_arn: str, message: str) -> None:
@@ -69,7 +69,8 @@ class SnsDelivery:
     def _invoke_config(self, function_name: str) -> dict[str, Any]:
         lambda_client = self.clients("lambda")
         try:
-            return lambda_client.get_function_event_invoke_config(FunctionName=function_name)
+            config: dict[str, Any] = lambda_client.get_function_event_invoke_config(FunctionName=function_name)
+            return config
         except lambda_client.exceptions.ResourceNotFoundException:
             return {}
 

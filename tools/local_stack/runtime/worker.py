@@ -28,7 +28,7 @@ class InvokeResult:
 
     request_id: str
     payload: Any = None
-    error: dict | None = None
+    error: dict[str, Any] | None = None
     cold_start: bool = False
     duration_s: float = 0.0
 
@@ -44,7 +44,7 @@ class WarmWorker:
     env: dict[str, str]
     function_arn: str
     log: IO[bytes] | None = None
-    _process: subprocess.Popen | None = field(default=None, repr=False)
+    _process: subprocess.Popen[bytes] | None = field(default=None, repr=False)
 
     @property
     def alive(self) -> bool:

@@ -12,12 +12,13 @@ import site
 import sys
 import time
 import traceback
+from typing import Any
 
 
 class LambdaContext:
     """The attributes and method handlers use from Lambda's context object."""
 
-    def __init__(self, request: dict) -> None:
+    def __init__(self, request: dict[str, Any]) -> None:
         self.function_name = os.environ["AWS_LAMBDA_FUNCTION_NAME"]
         self.function_version = os.environ.get("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
         self.invoked_function_arn = request["function_arn"]
@@ -33,7 +34,7 @@ class LambdaContext:
         return max(0, int((self._deadline - time.time()) * 1000))
 
 
-def _error(exc: BaseException, error_type: str | None = None) -> dict:
+def _error(exc: BaseException, error_type: str | None = None) -> dict[str, Any]:
     return {
         "errorMessage": str(exc),
         "errorType": error_type or type(exc).__name__,

@@ -39,7 +39,7 @@ def _bucket_encrypted(plan: Plan, bucket: Resource) -> bool:
 
 def _encrypted(plan: Plan, r: Resource) -> bool:
     if r.type == "aws_kinesis_stream":
-        return r.value("encryption_type") == "KMS"
+        return bool(r.value("encryption_type") == "KMS")
     if r.type == "aws_sqs_queue":
         return r.value("sqs_managed_sse_enabled") is True or _set(plan, r, "kms_master_key_id")
     if r.type == "aws_sns_topic":
