@@ -90,11 +90,11 @@ def test_ten_thousand_records_with_poison_and_a_sink_outage_lose_nothing(session
         assert conn.execute("SELECT count(*) FROM clickstream_events").fetchone()[0] == summary.sent_valid
     assert summary.dead_lettered == summary.sent_malformed == summary.dead_letter_payload_matches
     assert summary.order_violations == []
-    assert summary.retries > 0, "the outage must have caused retries"
-    assert summary.discarded == 0 and summary.on_failure_messages == 0
+    assert summary.batches.retries > 0, "the outage must have caused retries"
+    assert summary.batches.discarded == 0 and summary.on_failure_messages == 0
     mapping = client(session, "lambda").list_event_source_mappings()["EventSourceMappings"][0]
     batches = sum(p.stats.batches for p in session.runner.pollers)
-    assert summary.retries <= batches * mapping["MaximumRetryAttempts"]
+    assert summary.batches.retries <= batches * mapping["MaximumRetryAttempts"]
     assert summary.errors == [] and summary.adds_up
 
 

@@ -17,6 +17,7 @@ import psycopg
 from text_table import render
 
 from local_stack.demo.clickstream import Traffic
+from local_stack.esm.batch_retry import BatchOutcome
 from local_stack.esm.mapping_runner import MappingRunner
 
 
@@ -31,12 +32,8 @@ class Summary:
     dead_lettered: int = 0
     dead_letter_payload_matches: int = 0
     order_violations: list[str] = field(default_factory=list)
-    invocations: int = 0
-    retries: int = 0
-    bisections: int = 0
-    partial_failures: int = 0
+    batches: BatchOutcome = field(default_factory=BatchOutcome)  # the mapping's work, summed over shards
     cold_starts: int = 0
-    discarded: int = 0
     on_failure_messages: int = 0
     archived_objects: int = 0
     archived_valid: int = 0
@@ -56,9 +53,9 @@ class Summary:
             ["records sent", f"{self.sent:,}", f"{self.sent_valid:,} valid, {self.sent_malformed:,} malformed"],
             ["stored in PostgreSQL", f"{self.stored_of_sent:,}", f"{len(self.missing_ids):,} valid records neither stored nor archived"],
             ["dead-lettered (SQS)", f"{self.dead_lettered:,}", f"{self.dead_letter_payload_matches:,} with the exact payload sent"],
-            ["invocations", f"{self.invocations:,}", f"{self.cold_starts} cold starts"],
-            ["retried batches", f"{self.retries:,}", f"{self.bisections} bisections, {self.partial_failures} partial batch responses"],
-            ["on-failure messages", f"{self.on_failure_messages:,}", f"{self.discarded:,} records given up by the mapping"],
+            ["invocations", f"{self.batches.invocations:,}", f"{self.cold_starts} cold starts"],
+            ["retried batches", f"{self.batches.retries:,}", f"{self.batches.bisections} bisections, {self.batches.partial_failures} partial batch responses"],
+            ["on-failure messages", f"{self.on_failure_messages:,}", f"{self.batches.discarded:,} records given up by the mapping"],
             ["archived (S3)", f"{self.archived_valid:,}",
              f"{self.archived_objects} objects; {self.async_invocations} failure-handler invocations, {self.async_failed} failed"],
             ["order per partition key", "kept" if not self.order_violations else "BROKEN",
@@ -134,11 +131,7 @@ def collect(traffic: Traffic, runner: MappingRunner, dsn: str, dlq_url: str | No
         summary.dead_letter_payload_matches = sum((received & sent_bad).values())
     for poller in runner.pollers:
         outcome = poller.stats.outcome
-        summary.invocations += outcome.invocations
-        summary.retries += outcome.retries
-        summary.bisections += outcome.bisections
-        summary.partial_failures += outcome.partial_failures
-        summary.discarded += outcome.discarded
+        summary.batches.add(outcome)
         summary.shards.append([f"{poller.stream_name}/{poller.shard_id}", poller.stats.records_read,
                                poller.checkpoint.sequence_number or "-", poller.checkpoint.pending,
                                poller.stats.millis_behind_latest])

@@ -64,6 +64,12 @@ class BatchOutcome:
     discarded: int = 0
     abandoned: bool = False
 
+    def add(self, other: BatchOutcome) -> None:
+        """Sum another outcome's counters into this one (a summary over shards or batches)."""
+        for name in ("invocations", "retries", "bisections", "partial_failures", "processed", "discarded"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.abandoned = self.abandoned or other.abandoned
+
 
 def failed_index(records: list[StreamRecord], payload: Any) -> int | None:
     """Index to retry from per the partial batch response; len(records) means all succeeded; None: whole batch failed."""
