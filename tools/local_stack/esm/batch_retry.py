@@ -68,7 +68,6 @@ class BatchOutcome:
         """Sum another outcome's counters into this one (a summary over shards or batches)."""
         for name in ("invocations", "retries", "bisections", "partial_failures", "processed", "discarded"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
-        self.abandoned = self.abandoned or other.abandoned
 
 
 def failed_index(records: list[StreamRecord], payload: Any) -> int | None:

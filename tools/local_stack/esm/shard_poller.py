@@ -136,6 +136,4 @@ class ShardPoller:
             self.checkpoint.finished([r.sequence_number for r in batch])
         with self._cond:
             self.stats.batches += 1
-            total = self.stats.outcome
-            for name in ("invocations", "retries", "bisections", "partial_failures", "processed", "discarded"):
-                setattr(total, name, getattr(total, name) + getattr(outcome, name))
+            self.stats.outcome.add(outcome)
