@@ -130,11 +130,18 @@ class ShardPoller:
 
     def _process(self, batch: list[StreamRecord]) -> None:
         outcome = process_batch(batch, lambda rs: self.invoke(self.shard_id, rs),
-                                lambda d: self.discard(self.shard_id, d), self.policy, sleep=self._stop.wait)
+                                lambda d: self.discard(self.shard_id, d), self.policy, sleep=self._backoff)
         if not outcome.abandoned:  # stopped mid-retry: the checkpoint stays before this batch
             self.checkpoint.finished([r.sequence_number for r in batch])
         with self._cond:
             self.stats.batches += 1
             total = self.stats.outcome
-            for name in ("invocations", "retries", "bisections", "partial_failures", "processed", "discarded"):
+            for name in ("invocations", "bisections", "partial_failures", "processed", "discarded"):  # retries: _backoff
                 setattr(total, name, getattr(total, name) + getattr(outcome, name))
+
+    def _backoff(self, delay_s: float) -> bool:
+        """The wait before each retry, counted as it begins so that retries show while an outage lasts,
+        not only once the batch is done; True when the poller is stopping."""
+        with self._cond:
+            self.stats.outcome.retries += 1
+        return self._stop.wait(delay_s)
