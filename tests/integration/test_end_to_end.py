@@ -3,49 +3,29 @@
 10,000 clickstream records over several shards and many partition keys, 0.1% malformed, and a
 database outage in the middle: every valid record must land in PostgreSQL exactly once, every
 malformed one in the dead-letter queue with its payload, per-key order kept, retries bounded.
+
+The deployment is the session's `root_stack` (tests/integration/conftest.py), shared with other
+tests: every count here is of this test's own traffic, or a change of the runner's counters.
 """
 
 from __future__ import annotations
 
-import os
-import time
-from collections.abc import Iterator
+from collections import Counter
 
 import boto3
 import psycopg
-import pytest
 from local_stack.demo.clickstream import generate, send
 from local_stack.demo.session import LocalSession
 from local_stack.demo.sink_faults import database_outage
 from local_stack.demo.summary import collect
-from local_stack.emulators.terraform_stack import REPO_ROOT
-from local_stack.esm.mapping_runner import RunnerOptions
+from local_stack.esm.mapping_runner import MappingRunner
+from waiting import wait_until
 
 RECORDS = 10_000
 MALFORMED_SHARE = 0.001
-OUTAGE_S = 3.0
-LONG_OUTAGE_S = 25.0
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    return True
-
-
-@pytest.fixture(scope="module")
-def session(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalSession]:
-    if not (REPO_ROOT / "main.tf").is_file():
-        pytest.skip("root module main.tf not present yet")
-    local = LocalSession(state_dir=tmp_path_factory.mktemp("local-stack"), runner_options=RunnerOptions(poll_interval_s=0.1))
-    local.start()
-    yield local
-    pids = [p._process.pid for p in (local.moto, local.postgres) if p and p._process]
-    local.close()
-    assert local.destroy_error is None, local.destroy_error
-    assert not [pid for pid in pids if _alive(pid)], "emulator or database still running after teardown"
+# Generous deadlines for the outages to have their effect; each ends as soon as it has.
+RETRY_DEADLINE_S = 120.0
+GIVE_UP_DEADLINE_S = 180.0
 
 
 def client(session: LocalSession, service: str):
@@ -54,62 +34,80 @@ def client(session: LocalSession, service: str):
                         aws_access_key_id="testing", aws_secret_access_key="testing")
 
 
-def test_second_plan_after_apply_shows_no_changes(session: LocalSession) -> None:
-    assert session.stack
-    changes = session.stack.plan_changes()
+def counters(runner: MappingRunner) -> Counter[str]:
+    """The runner's cumulative counts; a test subtracts the ones from before its traffic."""
+    return Counter(batches=sum(p.stats.batches for p in runner.pollers),
+                   retries=sum(p.stats.outcome.retries for p in runner.pollers),
+                   discarded=sum(p.stats.outcome.discarded for p in runner.pollers),
+                   on_failure_messages=runner.on_failure_messages)
+
+
+def test_second_plan_after_apply_shows_no_changes(root_stack: LocalSession) -> None:
+    assert root_stack.stack
+    changes = root_stack.stack.plan_changes()
     assert changes == "", changes[-3000:]
 
 
-def test_mapping_is_deployed_with_bisect_partial_responses_and_an_on_failure_topic(session: LocalSession) -> None:
-    [mapping] = client(session, "lambda").list_event_source_mappings()["EventSourceMappings"]
+def test_mapping_is_deployed_with_bisect_partial_responses_and_an_on_failure_topic(root_stack: LocalSession) -> None:
+    [mapping] = client(root_stack, "lambda").list_event_source_mappings()["EventSourceMappings"]
     assert mapping["BisectBatchOnFunctionError"] is True
     assert mapping["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
     assert 0 <= mapping["MaximumRetryAttempts"] <= 10_000
     destination = mapping["DestinationConfig"]["OnFailure"]["Destination"]
     assert destination.startswith("arn:aws:sns:")
-    subscriptions = client(session, "sns").list_subscriptions_by_topic(TopicArn=destination)["Subscriptions"]
+    subscriptions = client(root_stack, "sns").list_subscriptions_by_topic(TopicArn=destination)["Subscriptions"]
     assert [s["Protocol"] for s in subscriptions] == ["lambda"], "failure_handler must be subscribed to the topic"
 
 
-def test_ten_thousand_records_with_poison_and_a_sink_outage_lose_nothing(session: LocalSession) -> None:
-    assert session.runner and session.moto and session.deployment.db_name
-    shards = client(session, "kinesis").list_shards(StreamName=session.deployment.stream_names[0])["Shards"]
+def test_ten_thousand_records_with_poison_and_a_sink_outage_lose_nothing(root_stack: LocalSession) -> None:
+    runner, deployment = root_stack.runner, root_stack.deployment
+    assert runner and root_stack.moto and deployment.db_name
+    shards = client(root_stack, "kinesis").list_shards(StreamName=deployment.stream_names[0])["Shards"]
     assert len(shards) >= 2, "the claim is about several shards"
     records = generate(RECORDS, users=300, malformed_share=MALFORMED_SHARE, seed=7)
-    kinesis, stream = client(session, "kinesis"), session.deployment.stream_names[0]
+    kinesis, stream = client(root_stack, "kinesis"), deployment.stream_names[0]
+    before = counters(runner)
     traffic = send(kinesis, stream, records[:RECORDS // 2])
-    with database_outage(session.admin_dsn, session.deployment.db_name):
+    with database_outage(root_stack.admin_dsn, deployment.db_name):
         send(kinesis, stream, records[RECORDS // 2:], traffic)
-        time.sleep(OUTAGE_S)  # longer than the function's own reconnect attempts: the mapping must retry
-    assert session.runner.wait_idle(300), "pipeline did not drain"
-    summary = collect(traffic, session.runner, session.db_dsn, session.deployment.dlq_url, session.deployment.archive_bucket)
+        # Down until the function's own reconnect attempts are spent and the mapping retries a batch.
+        wait_until(lambda: counters(runner)["retries"] > before["retries"], RETRY_DEADLINE_S,
+                   "the mapping to retry a batch during the database outage")
+    assert runner.wait_idle(300), "pipeline did not drain"
+    summary = collect(traffic, runner, root_stack.db_dsn, deployment.dlq_url, deployment.archive_bucket)
     print(summary.render())
+    added = counters(runner)
+    added.subtract(before)
     assert summary.sent == RECORDS and summary.sent_malformed == RECORDS * MALFORMED_SHARE
     assert summary.missing_ids == [] and summary.stored_of_sent == summary.sent_valid
-    with psycopg.connect(session.db_dsn) as conn:
-        assert conn.execute("SELECT count(*) FROM clickstream_events").fetchone()[0] == summary.sent_valid
+    with psycopg.connect(root_stack.db_dsn) as conn:
+        stored = conn.execute("SELECT count(*) FROM clickstream_events WHERE event_id::text = ANY(%s)",
+                              (list(traffic.valid),)).fetchone()[0]
+    assert stored == summary.sent_valid, "every valid record stored exactly once"
     assert summary.dead_lettered == summary.sent_malformed == summary.dead_letter_payload_matches
     assert summary.order_violations == []
-    assert summary.retries > 0, "the outage must have caused retries"
-    assert summary.discarded == 0 and summary.on_failure_messages == 0
-    mapping = client(session, "lambda").list_event_source_mappings()["EventSourceMappings"][0]
-    batches = sum(p.stats.batches for p in session.runner.pollers)
-    assert summary.retries <= batches * mapping["MaximumRetryAttempts"]
+    assert added["retries"] > 0, "the outage must have caused retries"
+    assert added["discarded"] == 0 and added["on_failure_messages"] == 0
+    mapping = client(root_stack, "lambda").list_event_source_mappings()["EventSourceMappings"][0]
+    assert added["retries"] <= added["batches"] * mapping["MaximumRetryAttempts"]
     assert summary.errors == [] and summary.adds_up
 
 
-def test_batches_given_up_during_a_long_outage_are_archived_by_the_failure_handler(session: LocalSession) -> None:
+def test_batches_given_up_during_a_long_outage_are_archived_by_the_failure_handler(root_stack: LocalSession) -> None:
     """Retries run out: on-failure message -> SNS -> failure_handler (async) re-reads the range -> S3."""
-    assert session.runner and session.deployment.db_name and session.deployment.archive_bucket
-    kinesis, stream = client(session, "kinesis"), session.deployment.stream_names[0]
-    before = session.runner.on_failure_messages
-    with database_outage(session.admin_dsn, session.deployment.db_name):
+    runner, deployment = root_stack.runner, root_stack.deployment
+    assert runner and deployment.db_name and deployment.archive_bucket
+    kinesis, stream = client(root_stack, "kinesis"), deployment.stream_names[0]
+    before = runner.on_failure_messages
+    with database_outage(root_stack.admin_dsn, deployment.db_name):
         traffic = send(kinesis, stream, generate(400, users=40, malformed_share=0, seed=11))
-        time.sleep(LONG_OUTAGE_S)
-    assert session.runner.wait_idle(300), "pipeline did not drain"
-    summary = collect(traffic, session.runner, session.db_dsn, session.deployment.dlq_url, session.deployment.archive_bucket)
+        # Down until the mapping has given up a batch: its retries are spent and an on-failure message is out.
+        wait_until(lambda: runner.on_failure_messages > before, GIVE_UP_DEADLINE_S,
+                   "the mapping to give up a batch (an on-failure message) during the database outage")
+    assert runner.wait_idle(300), "pipeline did not drain"
+    summary = collect(traffic, runner, root_stack.db_dsn, deployment.dlq_url, deployment.archive_bucket)
     print(summary.render())
-    assert session.runner.on_failure_messages > before, "the outage must outlast the mapping's retries"
+    assert runner.on_failure_messages > before, "the outage must outlast the mapping's retries"
     assert summary.archived_valid > 0 and summary.async_failed == 0
     assert summary.missing_ids == [], "a record given up by the mapping must be in the archive"
     assert summary.stored_of_sent + summary.archived_valid == summary.sent_valid

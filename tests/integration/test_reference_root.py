@@ -1,28 +1,53 @@
-"""The repository's own root module (main.tf + modules/ + dist/ from build.py) passes every rule.
+"""The repository's own root module (main.tf + modules/ + dist/ from build.py) passes every plan rule.
 
-Planned for real against the emulator from a staged copy (conftest.plan_reference_root), after
-`build.py build` when dist/manifest.json does not exist yet, as a user runs `make build && make plan`.
-Twice: a first plan on an empty account (the first pull request), and, after applying it, a plan
-over that state, in which the IAM policies that depend on new ARNs are known and so are checked too.
+Planned for real with `make plan`'s own command (plan_check.make_plan) against the session's
+`root_stack` emulator, as a user runs `make build && make plan`. Twice: a plan with no state,
+as on an empty account (the first pull request; the root reads nothing from the account that
+its own resources could change), and a plan over the state the session applied, in which the IAM
+policies that depend on new ARNs are known and so are checked too.
 """
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
+from local_stack.demo.session import LocalSession
+from local_stack.emulators.terraform_stack import stage
 from plan_check.findings import Context, Options
 from plan_check.manifest import load_manifest
 from plan_check.plan_model import load_plan
 from plan_check.report import Result, table
 from plan_check.rules import ALL_RULES, run_all
+from repo_paths import REPO_ROOT
+
+
+def _make_plan(root: Path, out: Path, env: dict[str, str], *args: str) -> subprocess.Popen[str]:
+    """`make plan` on `root`, writing out.tfplan and out.json; started, not waited for."""
+    command = [sys.executable, "-m", "plan_check.make_plan", f"--chdir={root}", f"--out={out}.tfplan",
+               f"--json={out}.json", *args]
+    return subprocess.Popen(command, cwd=REPO_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 
 
 @pytest.fixture(scope="module")
-def root_plans(fixture_plans) -> dict[str, Path]:
-    if fixture_plans.reference_root is None:
-        pytest.skip("the reference root module (main.tf) is not in the repository")
-    return fixture_plans.reference_root.result()
+def root_plans(root_stack: LocalSession, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """Plan JSON paths by name ("fresh", "applied"), and the manifest the session applied."""
+    assert root_stack.moto and root_stack.stack
+    tmp = tmp_path_factory.mktemp("reference_root")
+    env = {**{k: v for k, v in os.environ.items() if not k.startswith("AWS_")}, **root_stack.moto.env()}
+    variables = [f"-var={key}={value}" for key, value in root_stack.stack.variables.items()]
+    applied = root_stack.stack.workdir
+    running = {  # both at once: each mostly waits on the emulator
+        "fresh": _make_plan(stage(".", tmp / "fresh"), tmp / "fresh-plan", env, *variables),
+        "applied": _make_plan(applied, tmp / "applied-plan", env, "--no-init", *variables),
+    }
+    for name, process in running.items():
+        output, _ = process.communicate(timeout=600)
+        assert process.returncode == 0, f"make plan ({name}) failed:\n{output[-3000:]}"
+    return {"fresh": tmp / "fresh-plan.json", "applied": tmp / "applied-plan.json", "manifest": applied / "dist" / "manifest.json"}
 
 
 @pytest.mark.parametrize("which", ["fresh", "applied"])
