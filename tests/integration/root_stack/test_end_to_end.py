@@ -4,7 +4,7 @@
 database outage in the middle: every valid record must land in PostgreSQL exactly once, every
 malformed one in the dead-letter queue with its payload, per-key order kept, retries bounded.
 
-The deployment is the session's `root_stack` (tests/integration/conftest.py), shared with other
+The deployment is the session's `root_stack` (tests/integration/root_stack/conftest.py), shared with other
 tests: every count here is of this test's own traffic, or a change of the runner's counters.
 """
 
