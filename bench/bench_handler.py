@@ -43,7 +43,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "tools"), str(ROOT / "functions/stream_processor"), str(ROOT / "layers/common"),
-                str(ROOT / "tests/integration/functions")]
+                str(ROOT / "tests")]
 
 from text_table import render  # noqa: E402
 

@@ -11,7 +11,7 @@ This is the per-record hot path (up to 10,000 records per batch), in two tiers:
   record; the sink sends the original base64 `data` to PostgreSQL, which extracts the columns.
 - slow path, the authority: every record the fast path refuses is decided again by binascii
   (base64), orjson (JSON) and check_event (fields), which also name the reason. The fast path may
-  refuse more than the rules, never less (tests/functions/test_fn_event_rules.py corrupts events
+  refuse more than the rules, never less (tests/unit/functions/test_fn_event_rules.py corrupts events
   at random and compares both), so validation is exactly as strict as the slow path alone.
 
 Event schema (JSON object, UTF-8):

@@ -1,29 +1,20 @@
-"""Fixtures for the function and layer tests: import paths as Lambda lays them out, a fresh
-PostgreSQL database per test, and SQS/Kinesis/S3 resources on the shared moto server."""
+"""Fixtures for the function and layer tests that need an emulator or a database: a fresh
+PostgreSQL database per test, and SQS/Kinesis/S3 resources on the shared moto server.
+(The sources are importable as Lambda lays them out through pytest's `pythonpath`.)"""
 
 from __future__ import annotations
 
-import sys
 import uuid
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import Any
 
+import orjson
+import psycopg
 import pytest
-from repo_paths import REPO_ROOT as ROOT
-
-SOURCE_DIRS = [ROOT / "functions/stream_processor", ROOT / "functions/failure_handler", ROOT / "layers/common",
-               Path(__file__).resolve().parent]
-for source in SOURCE_DIRS:
-    if str(source) not in sys.path:
-        sys.path.insert(0, str(source))
-
-import orjson  # noqa: E402
-import psycopg  # noqa: E402
-from kinesis_events import ACCOUNT, REGION, clickstream_events  # noqa: E402
-from local_stack.emulators.moto_server import MotoServer  # noqa: E402
-from local_stack.emulators.postgres import PostgresServer  # noqa: E402
-from pipeline_common import aws_clients  # noqa: E402
+from kinesis_events import ACCOUNT, REGION, clickstream_events
+from local_stack.emulators.moto_server import MotoServer
+from local_stack.emulators.postgres import PostgresServer
+from pipeline_common import aws_clients
 
 
 class Database:

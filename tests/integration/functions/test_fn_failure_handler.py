@@ -1,4 +1,6 @@
-"""The failure handler and `replay` against Kinesis and S3 on the moto server."""
+"""The failure handler and `replay` against Kinesis and S3 on the moto server.
+
+Parsing the on-failure message alone: tests/unit/functions/test_fn_on_failure_records.py."""
 
 from __future__ import annotations
 
@@ -7,11 +9,9 @@ import importlib
 import sys
 import uuid
 
-import orjson
 import pytest
 from failure_handler import replay as replay_cli
 from failure_handler.archive import decode
-from failure_handler.on_failure import NotAnOnFailureRecord, parse_event
 from kinesis_events import FakeContext, on_failure_sns_event
 from pipeline_common import aws_clients
 
@@ -97,15 +97,3 @@ def test_replay_rejects_a_bad_url_and_a_missing_archive_with_one_line(aws, capsy
     assert replay_cli.main(["s3://no-such-bucket-x/key.json.gz"]) == 2
     assert "cannot read s3://no-such-bucket-x/key.json.gz" in capsys.readouterr().err
 
-
-@pytest.mark.parametrize("event, problem", [
-    ({"Records": [{"Sns": {"Message": "not json"}}]}, "not JSON"),
-    ({"Records": [{"Sns": {"Message": '{"requestContext": {}}'}}]}, "no KinesisBatchInfo"),
-    ({"Records": [{"Sns": {"Message": orjson.dumps({"KinesisBatchInfo": {
-        "shardId": "s", "startSequenceNumber": "9", "endSequenceNumber": "1",
-        "streamArn": "arn:aws:kinesis:us-east-1:1:stream/x"}}).decode()}}]}, "range is invalid"),
-    ({"Records": []}, "no Records"),
-])
-def test_messages_that_are_not_on_failure_records_are_rejected(event, problem):
-    with pytest.raises(NotAnOnFailureRecord, match=problem):
-        parse_event(event)

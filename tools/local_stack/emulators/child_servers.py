@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import socket
 import subprocess
-import time
+
+from waiting import wait_until
 
 
 def free_port() -> int:
@@ -18,14 +19,15 @@ def free_port() -> int:
 
 def wait_for_port(port: int, timeout: float, what: str) -> None:
     """Block until something accepts connections on 127.0.0.1:port."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+
+    def listening() -> bool:
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                return
+                return True
         except OSError:
-            time.sleep(0.05)
-    raise TimeoutError(f"{what} did not listen on 127.0.0.1:{port} within {timeout:.0f} s")
+            return False
+
+    wait_until(listening, timeout, f"{what} to listen on 127.0.0.1:{port}", interval=0.05)
 
 
 def stop_process(process: subprocess.Popen[bytes] | None, grace: float) -> None:

@@ -11,7 +11,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from local_stack.esm.batch_retry import BatchOutcome, Discard, RetryPolicy, process_batch
@@ -131,9 +131,16 @@ class ShardPoller:
 
     def _process(self, batch: list[StreamRecord]) -> None:
         outcome = process_batch(batch, lambda rs: self.invoke(self.shard_id, rs),
-                                lambda d: self.discard(self.shard_id, d), self.policy, sleep=self._stop.wait)
+                                lambda d: self.discard(self.shard_id, d), self.policy, sleep=self._backoff)
         if not outcome.abandoned:  # stopped mid-retry: the checkpoint stays before this batch
             self.checkpoint.finished([r.sequence_number for r in batch])
         with self._cond:
             self.stats.batches += 1
-            self.stats.outcome.add(outcome)
+            self.stats.outcome.add(replace(outcome, retries=0))  # retries are counted by _backoff, as they begin
+
+    def _backoff(self, delay_s: float) -> bool:
+        """The wait before each retry, counted as it begins so that retries show while an outage lasts,
+        not only once the batch is done; True when the poller is stopping."""
+        with self._cond:
+            self.stats.outcome.retries += 1
+        return self._stop.wait(delay_s)

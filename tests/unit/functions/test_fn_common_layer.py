@@ -1,4 +1,6 @@
-"""The common layer: retry_with_backoff on a fake clock, JSON logger, env config, client factory."""
+"""The common layer: retry_with_backoff on a fake clock, JSON logger, env config.
+
+The client factory needs the emulator: tests/integration/functions/test_fn_aws_clients.py."""
 
 from __future__ import annotations
 
@@ -7,7 +9,6 @@ import random
 
 import orjson
 import pytest
-from pipeline_common import aws_clients
 from pipeline_common.config import ConfigError, Env
 from pipeline_common.jsonlog import JsonLogger
 from pipeline_common.retry import RetryPolicy, retry_with_backoff
@@ -155,12 +156,3 @@ def test_env_reads_typed_values_and_explains_bad_ones():
     with pytest.raises(ConfigError, match="MODE must be one of trust"):
         env.choice("MODE", ("trust",))
 
-
-def test_clients_are_reused_and_honour_the_endpoint(aws, monkeypatch):
-    sqs = aws_clients.client("sqs")
-    assert aws_clients.client("sqs") is sqs
-    assert sqs.meta.endpoint_url == aws.endpoint_url
-    monkeypatch.setenv("AWS_ENDPOINT_URL_S3", "http://127.0.0.1:9")
-    assert aws_clients.client("s3").meta.endpoint_url == "http://127.0.0.1:9"
-    aws_clients.forget("sqs")
-    assert aws_clients.client("sqs") is not sqs

@@ -1,6 +1,6 @@
 """Realistic clickstream events and Kinesis Lambda events in AWS's exact shape.
 
-Shared by the function tests and bench/bench_handler.py so both measure the same batch. The
+Shared by the function tests of every tier and bench/bench_handler.py so both measure the same batch. The
 event is ~600 bytes of JSON, like a browser analytics beacon; the Lambda event matches the
 documented Kinesis record (base64 data, 56-digit sequence numbers, eventID "shard:sequence").
 """
@@ -21,6 +21,14 @@ PAGES = ["/", "/search", "/cart", "/checkout", "/account"] + [f"/products/{n}" f
 EVENT_TYPES = ["page_view", "page_view", "page_view", "click", "scroll", "add_to_cart", "purchase", "search"]
 USER_AGENT = ("Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) "
               "Version/17.1 Safari/605.1.15")
+
+# Timestamp forms the event rules accept, so PostgreSQL's timestamptz must read every one.
+ACCEPTED_TIMESTAMPS = [
+    "2026-11-26T12:00:00Z", "2026-11-26 12:00:00Z", "2026-11-26t12:00:00+05:30", "2026-11-26T12:00:00-00:00",
+    "2026-11-26T12:00:00.123456789Z", "2026-11-26T12:00:00+0530",
+    # msgspec's RFC 3339 datetime rejects these, which is why the timestamp is checked with fromisoformat:
+    "2026-11-26T12:00+05:30", "2026-11-26T12:00:00+05", "2026-11-26T12:00:00 +05:00", "2026-11-26T12:00:00.Z",
+]
 
 
 def clickstream_event(rng: random.Random, when: datetime) -> dict:
