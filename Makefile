@@ -6,7 +6,7 @@ TF     := scripts/terraform
 ARGS   ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help venv build check lock lock-dev test lint fmt docs docs-check checkov \
+.PHONY: help venv build check lock lock-dev test test-unit lint fmt docs docs-check checkov \
         demo up down send plan plan-check bench clean
 
 help: ## List the targets
@@ -24,15 +24,22 @@ check: venv ## Check AWS size/layer limits of the built artifacts
 lock: venv ## Re-lock functions/*/ and layers/*/ requirements.txt (pip-compile --generate-hashes)
 	$(PYTHON) build.py lock $(ARGS)
 
-lock-dev: venv ## Re-lock requirements-dev.txt
+lock-dev: venv ## Re-lock requirements/dev.txt
 	.venv/bin/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras --no-emit-index-url \
-	  --no-emit-find-links --no-emit-trusted-host -o requirements-dev.txt requirements-dev.in
+	  --no-emit-find-links --no-emit-trusted-host -o requirements/dev.txt requirements/dev.in
 
-test: venv lint ## Run every test: unit, terraform test, checkov, integration, plan checks
-	$(PYTHON) -m pytest $(ARGS)
+# Four pytest-xdist workers on two cores: the root stack and the module examples mostly wait on the
+# provider's fixed waiters, so the four slowest folders run side by side from the start;
+# tests/conftest.py runs each folder on one worker.
+test: venv lint ## Run every test: tests/unit, tests/terraform, tests/integration
+	$(PYTHON) -m pytest -n 4 $(ARGS)
 
-lint: venv ## ruff and terraform fmt -check
+test-unit: venv ## The fast tier a contributor runs on every change (no emulator, no apply; < 60 s)
+	$(PYTHON) -m pytest tests/unit $(ARGS)
+
+lint: venv ## ruff, mypy --strict over tools/ and terraform fmt -check
 	$(PYTHON) -m ruff check .
+	$(PYTHON) -m mypy
 	$(TF) fmt -check -recursive -diff
 
 fmt: venv ## Format Terraform and fix ruff findings
@@ -40,10 +47,10 @@ fmt: venv ## Format Terraform and fix ruff findings
 	$(PYTHON) -m ruff check --fix .
 
 docs: venv ## Regenerate the inputs/outputs tables of every module README
-	$(PYTHON) -m tooling.tfdocs
+	$(PYTHON) -m terraform_tools.module_docs
 
 docs-check: venv ## Fail when a module README is stale
-	$(PYTHON) -m tooling.tfdocs --check
+	$(PYTHON) -m terraform_tools.module_docs --check
 
 checkov: venv ## Security scan of all Terraform (zero failed checks)
 	scripts/checkov
@@ -61,7 +68,7 @@ send: venv ## Send clickstream traffic into the running local stack
 	$(PYTHON) -m local_stack send $(ARGS)
 
 plan: venv ## terraform plan -out + show -json (AWS, or the local stack when it is up)
-	$(PYTHON) -m plan_check.plan $(ARGS)
+	$(PYTHON) -m plan_check.make_plan $(ARGS)
 
 plan-check: venv ## Check build/plan/data-loss/concurrency/network rules over plan.json
 	$(PYTHON) -m plan_check build/plan.json --manifest dist/manifest.json $(ARGS)

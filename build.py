@@ -4,6 +4,8 @@
 import sys
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent / "tools"))
+
 from lambda_build.cli import main
 
 if __name__ == "__main__":

@@ -9,25 +9,29 @@ locals {
 
   # dist/manifest.json is the only input from the build; a missing one is reported
   # by terraform_data.manifest with the fix, not as a JSON or file error.
-  manifest_file = startswith(var.manifest_path, "/") ? var.manifest_path : "${path.root}/${var.manifest_path}"
-  manifest      = try(jsondecode(file(local.manifest_file)), null)
-  artifacts     = try(local.manifest.artifacts, {})
-  required      = { stream_processor = "function", failure_handler = "function", common = "layer" }
+  manifest_format = 1 # pipeline_contract.manifest.FORMAT_VERSION; a unit test keeps them equal
+  manifest_file   = startswith(var.manifest_path, "/") ? var.manifest_path : "${path.root}/${var.manifest_path}"
+  manifest        = try(jsondecode(file(local.manifest_file)), null)
+  artifacts       = try(local.manifest.artifacts, {})
+  required        = { stream_processor = "function", failure_handler = "function", common = "layer" }
   missing = sort([for name, kind in local.required : name
   if try(local.artifacts[name].kind, null) != kind])
 
-  # Entries normalised to one shape; an absent entry becomes a stand-in whose
-  # zip does not exist, so the plan stops at the "run `make build`" preconditions.
+  # Entries normalised to the manifest's entry type, every field converted to its type; an absent
+  # entry becomes a stand-in whose zip does not exist, so the plan stops at the "run `make build`"
+  # preconditions. tests/unit/pipeline_contract checks these fields against the Python model.
   artifact = { for name, kind in local.required : name => {
-    kind             = kind
+    kind             = tostring(kind)
     path             = try(tostring(local.artifacts[name].path), "dist/${name}.zip")
     source_code_hash = try(tostring(local.artifacts[name].source_code_hash), "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=")
+    zipped_bytes     = try(tonumber(local.artifacts[name].zipped_bytes), 0)
+    unzipped_bytes   = try(tonumber(local.artifacts[name].unzipped_bytes), 0)
     runtime          = try(tostring(local.artifacts[name].runtime), "python3.12")
     architecture     = try(tostring(local.artifacts[name].architecture), "x86_64")
     handler          = try(tostring(local.artifacts[name].handler), "app.handler")
-    upload_via_s3    = try(tobool(local.artifacts[name].upload_via_s3), false)
     layers           = [for l in try(local.artifacts[name].layers, []) : tostring(l)]
     aws_services     = [for a in try(local.artifacts[name].aws_services, []) : tostring(a)]
+    upload_via_s3    = try(tobool(local.artifacts[name].upload_via_s3), false)
   } }
   layer_artifacts = { for name, kind in local.required : name => local.artifact[name] if kind == "layer" }
 
@@ -49,8 +53,8 @@ resource "terraform_data" "manifest" {
 
   lifecycle {
     precondition {
-      condition     = local.manifest != null && try(local.manifest.format_version, null) == 1 && length(local.missing) == 0
-      error_message = local.manifest == null ? "${local.manifest_file} is missing or not JSON: run `make build`." : "${local.manifest_file} (format ${try(local.manifest.format_version, "?")}) lacks ${join(", ", local.missing)} or is not format 1: run `make build`."
+      condition     = local.manifest != null && try(local.manifest.format_version, null) == local.manifest_format && length(local.missing) == 0
+      error_message = local.manifest == null ? "${local.manifest_file} is missing or not JSON: run `make build`." : "${local.manifest_file} (format ${try(local.manifest.format_version, "?")}) lacks ${join(", ", local.missing)} or is not format ${local.manifest_format}: run `make build`."
     }
   }
 }

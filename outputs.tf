@@ -48,6 +48,16 @@ output "db_proxy_endpoint" {
   value       = module.db_proxy.endpoint
 }
 
+output "db_name" {
+  description = "PostgreSQL database the stream processor writes to."
+  value       = aws_db_instance.database.db_name
+}
+
+output "db_username" {
+  description = "Database user the functions log in as (through the proxy)."
+  value       = aws_db_instance.database.username
+}
+
 output "db_secret_arn" {
   description = "RDS-managed secret holding the database login."
   value       = local.db_secret_arn

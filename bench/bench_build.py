@@ -15,7 +15,6 @@ a layer (orjson+pydantic, requests, numpy).
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import shutil
 import statistics
@@ -27,14 +26,16 @@ import zipfile
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "tools"))
 
 from lambda_build.builder import RUNTIME_PROVIDED  # noqa: E402
 from lambda_build.config import discover  # noqa: E402
 from lambda_build.lockfile import read_lock  # noqa: E402
-from lambda_build.report import size, table  # noqa: E402
+from lambda_build.report import size  # noqa: E402
 from lambda_build.sources import collect  # noqa: E402
 from lambda_build.targets import Target  # noqa: E402
+from pipeline_contract.manifest import Manifest, load  # noqa: E402
+from text_table import render  # noqa: E402
 
 # Import-time configuration the repository's functions read (docs/contracts.md §3): dummy values,
 # since only the import is timed.
@@ -138,22 +139,22 @@ def _baseline(root: Path, work: Path, find_links: Path | None) -> float:
 
 
 def _biggest_function(root: Path) -> Path:
-    manifest = json.loads((root / "dist/manifest.json").read_text())
-    functions = {k: v for k, v in manifest["artifacts"].items() if v["kind"] == "function"}
-    name = max(functions, key=lambda k: (functions[k]["unzipped_bytes"], k))
-    handler_module = functions[name]["handler"].rpartition(".")[0].replace(".", "/")
+    functions = [a for a in load(root / "dist/manifest.json").artifacts.values() if a.kind == "function"]
+    biggest = max(functions, key=lambda a: (a.unzipped_bytes, a.name))
+    name, handler_module = biggest.name, (biggest.handler or "").rpartition(".")[0].replace(".", "/")
     for candidate in (f"{handler_module}.py", f"{handler_module}/__init__.py"):
         if (root / "functions" / name / candidate).is_file():
             return root / "functions" / name / candidate
     raise SystemExit(f"bench: cannot find the handler source of {name}")
 
 
-def _extract(root: Path, manifest: dict, name: str, into: Path, with_bytecode: bool) -> str:
+def _extract(manifest: Manifest, name: str, into: Path, with_bytecode: bool) -> str:
     """Lay a function out as Lambda does (/var/task + /opt); return the PYTHONPATH for it."""
     task, opt = into / "task", into / "opt"
-    zipfile.ZipFile(root / manifest[name]["path"]).extractall(task)
-    for layer in manifest[name]["layers"]:
-        zipfile.ZipFile(root / manifest[layer]["path"]).extractall(opt)
+    function = manifest.artifacts[name]
+    zipfile.ZipFile(manifest.zip_path(function)).extractall(task)
+    for layer in function.layers:
+        zipfile.ZipFile(manifest.zip_path(manifest.artifacts[layer])).extractall(opt)
     if not with_bytecode:
         for cache_dir in [*task.rglob("__pycache__"), *opt.rglob("__pycache__")]:
             shutil.rmtree(cache_dir)
@@ -162,12 +163,14 @@ def _extract(root: Path, manifest: dict, name: str, into: Path, with_bytecode: b
 
 def _import_times(root: Path, work: Path, runs: int) -> list[list[str]]:
     """Cold `import <handler module>` in fresh processes, with and without the zip's bytecode, interleaved."""
-    manifest = json.loads((root / "dist/manifest.json").read_text())["artifacts"]
+    manifest = load(root / "dist/manifest.json")
     rows = []
-    for name in sorted(n for n, e in manifest.items() if e["kind"] == "function"):
-        module = manifest[name]["handler"].rpartition(".")[0]
+    for name, function in manifest.artifacts.items():
+        if function.kind != "function" or not function.handler:
+            continue
+        module = function.handler.rpartition(".")[0]
         code = f"import time; t = time.perf_counter(); import {module}; print(time.perf_counter() - t)"
-        paths = {flag: _extract(root, manifest, name, work / "import" / name / str(flag), flag) for flag in (True, False)}
+        paths = {flag: _extract(manifest, name, work / "import" / name / str(flag), flag) for flag in (True, False)}
         samples: dict[bool, list[float]] = {True: [], False: []}
         failure = ""
         for _ in range(runs):
@@ -244,14 +247,13 @@ def main(argv: list[str]) -> int:
             median = statistics.median(samples)
             rows.append([label, str(len(samples)), f"{median:.3f}", f"{min(samples):.3f}", f"{max(samples):.3f}",
                          f"{base_net / median:.1f}x", f"{base_local / median:.1f}x"])
-        print(table(["phase", "runs", "median s", "min s", "max s", "vs pip baseline", "vs pip (local wheels)"], rows))
-        manifest = json.loads((root / "dist/manifest.json").read_text())["artifacts"]
+        print(render(["phase", "runs", "median s", "min s", "max s", "vs pip baseline", "vs pip (local wheels)"], rows))
+        built = load(root / "dist/manifest.json").artifacts.values()
         print()
-        print(table(["artifact", "kind", "arch", "zipped", "unzipped"],
-                    [[n, e["kind"], e["architecture"], size(e["zipped_bytes"]), size(e["unzipped_bytes"])]
-                     for n, e in sorted(manifest.items())]))
+        print(render(["artifact", "kind", "arch", "zipped", "unzipped"],
+                    [[a.name, a.kind, a.architecture, size(a.zipped_bytes), size(a.unzipped_bytes)] for a in built]))
         print()
-        print(table(["function", "handler module", "cold import, with bytecode", "without bytecode", "ratio"],
+        print(render(["function", "handler module", "cold import, with bytecode", "without bytecode", "ratio"],
                     _import_times(root, work, 3 * args.runs)))
     finally:
         shutil.rmtree(work, ignore_errors=True)

@@ -21,7 +21,7 @@ interleaved so background load hits them alike, and the median over all rounds i
   floor-stdlib the floor with base64 + json from the standard library
 The floor the target refers to is the fastest of the four floor-<base64>-<json> variants in the same run.
 
-Cold import: `import clickstream_processor.lambda_handler` in a fresh python3.12 from the zips the
+Cold import: `import stream_processor.lambda_handler` in a fresh python3.12 from the zips the
 build ships (function in a /var/task-like dir, layer under /opt/python), with their bytecode and
 with all bytecode removed (compiled from source at import). Falls back to compiling the sources
 with py_compile (unchecked-hash) if build.py cannot build.
@@ -42,12 +42,14 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(ROOT), str(ROOT / "functions/stream_processor"), str(ROOT / "layers/common"),
-                str(ROOT / "tests/functions")]
+sys.path[:0] = [str(ROOT / "tools"), str(ROOT / "functions/stream_processor"), str(ROOT / "layers/common"),
+                str(ROOT / "tests")]
+
+from text_table import render  # noqa: E402
 
 FLOORS = ["floor-binascii-orjson", "floor-binascii-msgspec", "floor-msgspec-orjson", "floor-msgspec-msgspec"]
 VARIANTS = ["handler", "naive+print", "naive", "powertools", "powertools+msgspec", *FLOORS, "floor-stdlib"]
-HANDLER_MODULE = "clickstream_processor.lambda_handler"
+HANDLER_MODULE = "stream_processor.lambda_handler"
 IMPORT_ENV = {"DLQ_URL": "https://sqs.us-east-1.amazonaws.com/123456789012/dlq", "DB_HOST": "db.invalid",
               "DB_NAME": "clickstream", "DB_USER": "app", "DB_AUTH": "trust", "AWS_REGION": "us-east-1"}
 
@@ -61,10 +63,10 @@ def _variant(name: str, records: list[dict]) -> Any:
     import orjson
 
     if name == "handler":
-        from clickstream_processor.batch import BatchProcessor
-        from clickstream_processor.postgres_sink import chunk_params
-        from clickstream_processor.postgres_sink import is_data_error as data_error
-        from clickstream_processor.postgres_sink import is_transient as transient
+        from stream_processor.batch import BatchProcessor
+        from stream_processor.postgres_sink import chunk_params
+        from stream_processor.postgres_sink import is_data_error as data_error
+        from stream_processor.postgres_sink import is_transient as transient
 
         class StubSink:
             def write(self, shard_id: str, kinesis: list[dict]) -> int:
@@ -101,7 +103,7 @@ def _variant(name: str, records: list[dict]) -> Any:
     if name.startswith("powertools"):
         import msgspec
         from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
-        from clickstream_processor.events import ClickEvent, InvalidEvent, broken_rule, check_event
+        from stream_processor.events import ClickEvent, InvalidEvent, broken_rule, check_event
 
         processor = BatchProcessor(event_type=EventType.KinesisDataStreams)
         event = {"Records": records}
@@ -203,7 +205,7 @@ def deployed_layout(work: Path) -> tuple[Path, Path, str]:
         return task, opt / "python", "bytecode from build.py's zips"
     import py_compile
 
-    shutil.copytree(ROOT / "functions/stream_processor/clickstream_processor", task / "clickstream_processor")
+    shutil.copytree(ROOT / "functions/stream_processor/stream_processor", task / "stream_processor")
     shutil.copytree(ROOT / "layers/common/pipeline_common", opt / "python/pipeline_common")
     for source in [*task.rglob("*.py"), *(opt / "python").rglob("*.py")]:
         py_compile.compile(str(source), doraise=True, invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH)
@@ -242,14 +244,6 @@ def strip_bytecode(directory: Path) -> None:
         pyc.unlink()
 
 
-def table(rows: list[list[str]], header: list[str]) -> str:
-    widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
-    lines = ["  ".join(str(c).ljust(w) if i == 0 else str(c).rjust(w) for i, (c, w) in enumerate(zip(r, widths, strict=True)))
-             for r in [header, *rows]]
-    lines.insert(1, "  ".join("-" * w for w in widths))
-    return "\n".join(lines)
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description="benchmark the clickstream processor's per-record path")
     parser.add_argument("--child", help=argparse.SUPPRESS)
@@ -280,7 +274,7 @@ def main() -> int:
         rows = [[name, f"{t * 1000:.1f}", f"{size / t:,.0f}", f"{t / base:.2f}", f"{best[name] * 1000:.1f}",
                  f"{best[name] / best['handler']:.2f}"] for name, t in results.items()]
         print(f"\n{size:,} records (~520-byte events), median of {rounds} rounds x {args.processes} processes per variant")
-        print(table(rows, ["variant", "median ms", "records/s", "time / handler", "best ms", "best / handler"]))
+        print(render(["variant", "median ms", "records/s", "time / handler", "best ms", "best / handler"], rows))
         floor = min(FLOORS, key=results.__getitem__)
         print(f"  handler vs powertools: {results['powertools'] / base:.2f}x faster (target >= 2.5x; best rounds "
               f"{best['powertools'] / best['handler']:.2f}x); vs powertools with the handler's decoder: "
@@ -290,7 +284,7 @@ def main() -> int:
               f"stdlib floor")
         print(f"  handler vs naive seed loop with print: {results['naive+print'] / base:.2f}x faster\n")
 
-    from tooling.find_python import find_python
+    from python_finder import find_python
 
     python = str(find_python("3.12"))
     with tempfile.TemporaryDirectory(prefix="bench-import-") as tmp:
@@ -301,10 +295,10 @@ def main() -> int:
         strip_bytecode(layer)
         without_wall, without_cpu, _ = cold_imports(python, task, layer, args.imports, HANDLER_MODULE)
     print(f"cold import of {HANDLER_MODULE} in a fresh python3.12 ({how}), median of {args.imports}:")
-    print(table([["handler module, shipped bytecode", f"{with_wall * 1000:.1f}", f"{with_cpu * 1000:.1f}"],
-                 ["handler module, no bytecode", f"{without_wall * 1000:.1f}", f"{without_cpu * 1000:.1f}"],
-                 ["psycopg, on first connect (shipped bytecode)", f"{driver_wall * 1000:.1f}", f"{driver_cpu * 1000:.1f}"]],
-                ["import", "wall ms", "CPU ms"]))
+    print(render(["import", "wall ms", "CPU ms"],
+                 [["handler module, shipped bytecode", f"{with_wall * 1000:.1f}", f"{with_cpu * 1000:.1f}"],
+                  ["handler module, no bytecode", f"{without_wall * 1000:.1f}", f"{without_cpu * 1000:.1f}"],
+                  ["psycopg, on first connect (shipped bytecode)", f"{driver_wall * 1000:.1f}", f"{driver_cpu * 1000:.1f}"]]))
     print(f"  boto3/psycopg imported at module import: {'yes' if heavy else 'no'} (target < 60 ms with bytecode)")
     return 0
 

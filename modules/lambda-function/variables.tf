@@ -20,16 +20,18 @@ variable "description" {
 }
 
 variable "artifact" {
-  description = "One function entry of dist/manifest.json (written by `make build`): zip path relative to artifact_root, its base64 SHA-256, runtime, architecture, handler and whether it must go through S3."
+  description = "One function entry of dist/manifest.json (written by `make build`): zip path relative to artifact_root, its base64 SHA-256, runtime, architecture, handler and whether it must go through S3. The module does not use `artifact.layers` (layer names) or `artifact.aws_services`: attach layers by ARN with `layers`."
   type = object({
     kind             = optional(string, "function")
     path             = string
     source_code_hash = string
+    zipped_bytes     = optional(number)
+    unzipped_bytes   = optional(number)
     runtime          = string
     architecture     = string
     handler          = string
-    zipped_bytes     = optional(number)
-    unzipped_bytes   = optional(number)
+    layers           = optional(list(string), [])
+    aws_services     = optional(list(string), [])
     upload_via_s3    = optional(bool, false)
   })
 

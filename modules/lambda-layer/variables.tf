@@ -20,15 +20,18 @@ variable "description" {
 }
 
 variable "artifact" {
-  description = "One layer entry of dist/manifest.json (written by `make build`): zip path relative to artifact_root, its base64 SHA-256, runtime, architecture and whether it must go through S3."
+  description = "One layer entry of dist/manifest.json (written by `make build`): zip path relative to artifact_root, its base64 SHA-256, runtime, architecture and whether it must go through S3. `handler`, `layers` and `aws_services` are null or empty for layers and unused here."
   type = object({
     kind             = optional(string, "layer")
     path             = string
     source_code_hash = string
-    runtime          = string
-    architecture     = string
     zipped_bytes     = optional(number)
     unzipped_bytes   = optional(number)
+    runtime          = string
+    architecture     = string
+    handler          = optional(string)
+    layers           = optional(list(string), [])
+    aws_services     = optional(list(string), [])
     upload_via_s3    = optional(bool, false)
   })
 

@@ -1,20 +1,11 @@
-"""Everything under tests/integration needs the emulator; mark it so `-m "not integration"` skips it."""
+"""Fixtures of the integration tier (tests/conftest.py marks every test here `integration`)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
-
-from local_stack.emulator import MotoServer
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    here = Path(__file__).parent
-    for item in items:
-        if here in Path(str(item.fspath)).parents:
-            item.add_marker(pytest.mark.integration)
+from local_stack.emulators.moto_server import MotoServer
 
 
 @pytest.fixture(scope="module")

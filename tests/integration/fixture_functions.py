@@ -1,13 +1,14 @@
-"""Tiny Lambda functions, zipped with a manifest like build.py writes, for testing the runner alone."""
+"""Tiny Lambda functions, zipped with a manifest written like build.py writes it, for testing the runner alone."""
 
 from __future__ import annotations
 
 import io
-import json
 import zipfile
 from pathlib import Path
 
-from tooling.artifact_hash import filebase64sha256
+from pipeline_contract.artifact_hash import filebase64sha256
+from pipeline_contract.manifest import MANIFEST_FILE, Artifact, Manifest
+from pipeline_contract.manifest import write as write_manifest
 
 # A handler whose behaviour each record chooses, so a test can provoke every path of the runner.
 # Records are JSON: {"id": ..., "key": ..., "mode": "ok" | "poison" | "sleep" | "crash"}.
@@ -81,7 +82,7 @@ def _zip(files: dict[str, str]) -> bytes:
 
 
 def write_artifacts(root: Path, rename: dict[str, str] | None = None) -> Path:
-    """dist/*.zip + dist/manifest.json under root, in the contract's format; returns the manifest path.
+    """dist/*.zip + dist/manifest.json under root, written by the contract; returns the manifest path.
 
     `rename` gives artifacts the names a configuration expects (e.g. sink -> stream_processor).
     """
@@ -89,20 +90,22 @@ def write_artifacts(root: Path, rename: dict[str, str] | None = None) -> Path:
     dist = root / "dist"
     dist.mkdir(parents=True, exist_ok=True)
     zips = {
-        "sink": ("function", _zip({"app.py": SINK_HANDLER})),
-        "layer_user": ("function", _zip({"app.py": LAYER_USER_HANDLER})),
-        "helpers": ("layer", _zip({"python/helper.py": LAYER_HELPER})),
+        "sink": ("function", {"app.py": SINK_HANDLER}),
+        "layer_user": ("function", {"app.py": LAYER_USER_HANDLER}),
+        "helpers": ("layer", {"python/helper.py": LAYER_HELPER}),
     }
-    artifacts = {}
-    for original, (kind, data) in zips.items():
+    artifacts = []
+    for original, (kind, files) in zips.items():
         name = rename.get(original, original)
         path = dist / f"{name}.zip"
-        path.write_bytes(data)
-        artifacts[name] = {"kind": kind, "path": f"dist/{name}.zip", "source_code_hash": filebase64sha256(path),
-                           "zipped_bytes": len(data), "unzipped_bytes": 0, "runtime": "python3.12",
-                           "architecture": "x86_64", "handler": "app.handler" if kind == "function" else None,
-                           "layers": [rename.get("helpers", "helpers")] if original == "layer_user" else [], "aws_services": [],
-                           "upload_via_s3": False}
-    manifest = dist / "manifest.json"
-    manifest.write_text(json.dumps({"format_version": 1, "artifacts": artifacts}, indent=2))
+        path.write_bytes(_zip(files))
+        artifacts.append(Artifact(
+            name=name, kind=kind, path=f"dist/{name}.zip", source_code_hash=filebase64sha256(path),
+            zipped_bytes=path.stat().st_size, unzipped_bytes=sum(len(text.encode()) for text in files.values()),
+            runtime="python3.12", architecture="x86_64", handler="app.handler" if kind == "function" else None,
+            layers=(rename.get("helpers", "helpers"),) if original == "layer_user" else (), aws_services=(),
+            upload_via_s3=False,
+        ))
+    manifest = dist / MANIFEST_FILE
+    write_manifest(manifest, Manifest.of(artifacts))
     return manifest

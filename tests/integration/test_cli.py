@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[2]
+from repo_paths import REPO_ROOT as REPO
 
 
 def run(state_dir: Path, *args: str) -> subprocess.CompletedProcess:

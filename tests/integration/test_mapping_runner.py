@@ -9,10 +9,10 @@ from pathlib import Path
 
 import boto3
 import pytest
+from local_stack.emulators.moto_server import MotoServer
+from local_stack.esm.mapping_runner import MappingRunner, RunnerOptions
+from local_stack.runtime.artifacts import ArtifactError
 
-from local_stack.artifacts import ArtifactError
-from local_stack.emulator import MotoServer
-from local_stack.mapping_runner import MappingRunner, RunnerOptions
 from tests.integration.fixture_functions import write_artifacts
 
 ROLE_POLICY = json.dumps({"Version": "2012-10-17", "Statement": [
@@ -202,7 +202,8 @@ def test_sns_destination_invokes_subscriber_asynchronously_with_layers_runtime_b
     seen = stack.drain(seen_url)
     assert len(seen) == 2, "one invocation plus MaximumRetryAttempts=1 retry"
     assert all(s["shout"] == "HI!" and s["records"] == 1 and s["function"] == "handler" for s in seen)
-    assert all("/.local-stack/" in s["boto3"] or "/state/runtime/" in s["boto3"] for s in seen), seen[0]["boto3"]
+    runtime_packages = f"{stack.tmp / 'state' / 'runtime'}/"  # the runtime's boto3, never the dev venv's
+    assert all(s["boto3"].startswith(runtime_packages) for s in seen), seen[0]["boto3"]
     [record] = stack.drain(async_failed_url)
     assert record["requestContext"]["condition"] == "RetriesExhausted"
     assert record["requestContext"]["approximateInvokeCount"] == 2

@@ -18,9 +18,10 @@ from pathlib import Path
 
 import boto3
 import pytest
+from local_stack.emulators.moto_server import MotoServer
+from local_stack.emulators.terraform_stack import TerraformStack, stage
+from pipeline_contract.manifest import load as load_manifest
 
-from local_stack.emulator import MotoServer
-from local_stack.terraform_stack import TerraformStack, stage
 from tests.integration.fixture_functions import write_artifacts
 
 REGION = "us-east-1"
@@ -148,9 +149,9 @@ def test_lambda_destinations_example_sets_async_invoke_config(examples: dict[str
 
 def test_lambda_function_example_deploys_the_manifest_zip(examples: dict[str, Applied]) -> None:
     applied = applied_ok(examples, "lambda-function")
-    manifest = json.loads((applied.stack.workdir.parents[3] / "dist" / "manifest.json").read_text())
+    manifest = load_manifest(applied.stack.workdir.parents[3] / "dist" / "manifest.json")
     config = applied.client("lambda").get_function_configuration(FunctionName="example-stream-processor")
-    assert config["CodeSha256"] == manifest["artifacts"]["stream_processor"]["source_code_hash"]
+    assert config["CodeSha256"] == manifest.artifacts["stream_processor"].source_code_hash
     assert (config["MemorySize"], config["Timeout"], config["Runtime"]) == (512, 30, "python3.12")
     assert config["Environment"]["Variables"]["LOG_LEVEL"] == "INFO"
     assert applied.stack.outputs()["function_arn"] == config["FunctionArn"]
@@ -158,11 +159,11 @@ def test_lambda_function_example_deploys_the_manifest_zip(examples: dict[str, Ap
 
 def test_lambda_layer_example_publishes_the_manifest_zip(examples: dict[str, Applied]) -> None:
     applied = applied_ok(examples, "lambda-layer")
-    manifest = json.loads((applied.stack.workdir.parents[3] / "dist" / "manifest.json").read_text())
+    manifest = load_manifest(applied.stack.workdir.parents[3] / "dist" / "manifest.json")
     lam = applied.client("lambda")
     [layer] = lam.list_layers()["Layers"]
     version = lam.get_layer_version(LayerName=layer["LayerName"], VersionNumber=layer["LatestMatchingVersion"]["Version"])
-    assert version["Content"]["CodeSha256"] == manifest["artifacts"]["common"]["source_code_hash"]
+    assert version["Content"]["CodeSha256"] == manifest.artifacts["common"].source_code_hash
 
 
 def test_network_example_creates_private_subnets_with_a_nat_per_az(examples: dict[str, Applied]) -> None:

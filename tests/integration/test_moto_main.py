@@ -8,8 +8,7 @@ import zipfile
 
 import boto3
 import pytest
-
-from local_stack.emulator import MotoServer
+from local_stack.emulators.moto_server import MotoServer
 
 
 def test_duplicate_create_function_is_idempotent_and_real_conflicts_remain(own_moto: MotoServer) -> None:

@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 import re
 import subprocess
-from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
+from repo_paths import REPO_ROOT
+
 SKIP = re.compile(r"#\s*checkov:skip=([A-Z0-9_]+)(?::(.*))?")
 
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from terraform_tools.staging import stage_root_module
 
-from tests.terraform.tf import REPO_ROOT, config_dirs, copy_root, init_and_validate, label
+from tests.terraform.tf import REPO_ROOT, config_dirs, init_and_validate, label
 
 
 @pytest.mark.parametrize("path", config_dirs(), ids=label)
@@ -24,7 +25,7 @@ def test_every_module_has_an_example_and_tests() -> None:
 
 def test_root_validates_without_a_built_manifest(tmp_path: Path) -> None:
     """validate must never read dist/manifest.json: a fresh clone validates before `make build`."""
-    root = copy_root(tmp_path)
+    root = stage_root_module(tmp_path, with_dist=False)
     assert not (root / "dist").exists()
     step, output = init_and_validate(root)
     assert step == "", f"terraform {step} failed without dist/:\n{output}"

@@ -7,11 +7,9 @@ import sys
 from pathlib import Path
 
 import pytest
-
-from tooling import tfdocs
-from tooling.tfdocs import BEGIN, END
-
-REPO_ROOT = Path(__file__).resolve().parents[2]
+from repo_paths import REPO_ROOT
+from terraform_tools import module_docs as tfdocs
+from terraform_tools.module_docs import BEGIN, END
 
 VARIABLES = '''
 variable "name" {
@@ -51,7 +49,7 @@ def repo(tmp_path: Path) -> Path:
 
 
 def test_repository_readmes_are_up_to_date() -> None:
-    result = subprocess.run([sys.executable, "-m", "tooling.tfdocs", "--check"], cwd=REPO_ROOT,
+    result = subprocess.run([sys.executable, "-m", "terraform_tools.module_docs", "--check"], cwd=REPO_ROOT,
                             capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stderr
 

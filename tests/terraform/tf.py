@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import os
-import shutil
-import subprocess
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from tooling.terraform_env import terraform_environ
+from repo_paths import REPO_ROOT
+from terraform_tools.runner import TerraformError, run
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
 ROOT_TEST_DIR = "tests/terraform/root"
+TIMEOUT = 600  # seconds per terraform command
 
 
 def module_dirs() -> list[Path]:
@@ -31,21 +30,25 @@ def label(path: Path) -> str:
     return "root" if path == REPO_ROOT else str(path.relative_to(REPO_ROOT))
 
 
-def terraform(cwd: Path, *args: str, env: dict[str, str] | None = None, timeout: float = 600) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        ["terraform", *args], cwd=cwd, env=terraform_environ({**os.environ, **(env or {})}), capture_output=True, text=True,
-        timeout=timeout, check=False,
-    )
+def terraform(cwd: Path, *args: str, env: dict[str, str] | None = None) -> tuple[int, str]:
+    """(exit code, output) of `terraform ARGS`, for tests that assert on what a failing command prints.
+
+    `env` adds to this process's environment. A terraform that cannot start or times out still raises.
+    """
+    try:
+        return 0, run(args, cwd, {**os.environ, **(env or {})}, timeout=TIMEOUT)
+    except TerraformError as exc:
+        if exc.returncode is None:
+            raise
+        return exc.returncode, exc.output
 
 
 def init_and_validate(path: Path) -> tuple[str, str]:
     """('', '') when the configuration is valid, else the failing step and its output."""
-    init = terraform(path, "init", "-backend=false", "-input=false", "-no-color")
-    if init.returncode != 0:
-        return "init", init.stdout + init.stderr
-    validate = terraform(path, "validate", "-no-color")
-    if validate.returncode != 0:
-        return "validate", validate.stdout + validate.stderr
+    for step, args in (("init", ("-backend=false", "-input=false", "-no-color")), ("validate", ("-no-color",))):
+        code, output = terraform(path, step, *args)
+        if code != 0:
+            return step, output
     return "", ""
 
 
@@ -67,16 +70,7 @@ def run_tests_all(workers: int = 2) -> dict[str, tuple[int, str]]:
     targets = terraform_test_targets()
 
     def one(item: tuple[Path, tuple[str, ...]]) -> tuple[int, str]:
-        result = terraform(item[0], "test", "-no-color", *item[1])
-        return result.returncode, result.stdout + result.stderr
+        return terraform(item[0], "test", "-no-color", *item[1])
 
     with ThreadPoolExecutor(max_workers=workers) as pool:
         return dict(zip(targets, pool.map(one, targets.values()), strict=True))
-
-
-def copy_root(dest: Path) -> Path:
-    """The root module and its modules without anything built or initialised (no dist/, no .terraform)."""
-    for tf in REPO_ROOT.glob("*.tf"):
-        shutil.copy2(tf, dest / tf.name)
-    shutil.copytree(REPO_ROOT / "modules", dest / "modules", ignore=shutil.ignore_patterns(".terraform*"))
-    return dest

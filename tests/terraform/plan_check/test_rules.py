@@ -1,0 +1,142 @@
+"""Each fixture, planned for real, breaks exactly the rule it is named for; the clean one passes."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from pipeline_contract.manifest import Artifact, Manifest
+from pipeline_contract.manifest import load as load_manifest
+from pipeline_contract.manifest import write as write_manifest
+from plan_check.findings import Context, Finding, Options
+from plan_check.plan_model import load_plan
+from plan_check.rules import ALL_RULES, run_all
+
+FIXTURES = Path(__file__).parent / "fixtures"
+ESM = "aws_lambda_event_source_mapping.this"
+EXPECTED: dict[str, set[tuple[str, str]]] = {
+    "clean": set(),
+    "stale_build": {("stale-build", "aws_lambda_function.processor")},
+    "data_loss": {
+        ("data-loss", "aws_kinesis_stream.events"),
+        ("data-loss", "aws_sns_topic.alerts"),
+        ("data-loss", "aws_sqs_queue.dlq"),
+    },
+    "kinesis_mapping": {
+        ("kinesis-bisect", f'{ESM}["no_bisect"]'),
+        ("kinesis-partial-batch", f'{ESM}["no_partial_batch"]'),
+        ("kinesis-on-failure", f'{ESM}["no_on_failure"]'),
+        ("kinesis-finite-retries", f'{ESM}["infinite_retries"]'),
+        ("kinesis-batch-payload", f'{ESM}["oversized_batch"]'),
+    },
+    "concurrency": {("concurrency-budget", "(plan)")},
+    "layers": {
+        ("layer-count", "aws_lambda_function.six_layers"),
+        ("package-size", "aws_lambda_function.oversized"),
+    },
+    "vpc_reachability": {
+        ("vpc-reachability", "module.isolated.aws_lambda_function.this"),
+        ("vpc-reachability", "aws_lambda_function.gateway_elsewhere"),
+    },
+    "iam": {
+        ("iam-wildcard-action", "aws_iam_role_policy.wildcard_action"),
+        ("iam-wildcard-resource", "data.aws_iam_policy_document.wildcard_resource"),
+    },
+    "encryption": {
+        ("encryption-at-rest", "aws_kinesis_stream.plain"),
+        ("encryption-at-rest", "aws_sqs_queue.plain"),
+        ("encryption-at-rest", "aws_sns_topic.plain"),
+        ("encryption-at-rest", "aws_s3_bucket.plain"),
+        ("encryption-at-rest", "aws_cloudwatch_log_group.plain"),
+    },
+}
+
+
+def context(plan: Path, manifest: Path, **options: int) -> Context:
+    return Context(plan=load_plan(plan), manifest=load_manifest(manifest), options=Options(**options))
+
+
+def findings(plan: Path, manifest: Path, **options: int) -> list[Finding]:
+    return list(run_all(context(plan, manifest, **options)))
+
+
+def flagged(plan: Path, manifest: Path, **options: int) -> set[tuple[str, str]]:
+    return {(f.rule.id, f.address) for f in findings(plan, manifest, **options)}
+
+
+def test_every_fixture_has_an_expectation_and_every_rule_a_fixture() -> None:
+    assert {p.name for p in FIXTURES.iterdir() if p.is_dir()} == set(EXPECTED)
+    assert {rule for pairs in EXPECTED.values() for rule, _ in pairs} == {r.id for r in ALL_RULES}
+
+
+@pytest.mark.parametrize("case", sorted(EXPECTED))
+def test_fixture_breaks_exactly_its_rule(case: str, fixture_plans) -> None:
+    assert flagged(fixture_plans.plan(case), fixture_plans.manifest(case)) == EXPECTED[case]
+
+
+def test_stale_build_names_both_symptoms(fixture_plans) -> None:
+    problems = [f.problem for f in findings(fixture_plans.plan("stale_build"), fixture_plans.manifest("stale_build"))]
+    assert any("differs from the manifest" in p for p in problems)
+    assert any("changed after the manifest was written" in p for p in problems)
+
+
+def _edited_manifest(source: Path, target_dir: Path, edit: Callable[[dict[str, Artifact]], object]) -> Path:
+    """A copy of a fixture's manifest in a dir without zips, changed by `edit`."""
+    artifacts = dict(load_manifest(source).artifacts)
+    edit(artifacts)
+    target = target_dir / "dist" / "manifest.json"
+    write_manifest(target, Manifest.of(artifacts.values()))
+    return target
+
+
+def test_stale_build_flags_a_hash_the_manifest_does_not_record(fixture_plans, tmp_path: Path) -> None:
+    def older_build(artifacts: dict[str, Artifact]) -> None:
+        artifacts["processor"] = artifacts["processor"]._replace(source_code_hash="AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=")
+
+    manifest = _edited_manifest(fixture_plans.manifest("clean"), tmp_path, older_build)
+    assert flagged(fixture_plans.plan("clean"), manifest) == {("stale-build", "aws_lambda_function.processor")}
+
+
+def test_stale_build_flags_a_zip_the_manifest_does_not_know(fixture_plans, tmp_path: Path) -> None:
+    manifest = _edited_manifest(fixture_plans.manifest("clean"), tmp_path, lambda a: a.pop("processor"))
+    found = findings(fixture_plans.plan("clean"), manifest)
+    assert [(f.rule.id, f.address) for f in found] == [("stale-build", "aws_lambda_function.processor")]
+    assert "not in the manifest" in found[0].problem
+
+
+def test_concurrency_budget_follows_the_account_limit(fixture_plans) -> None:
+    plan, manifest = fixture_plans.plan("concurrency"), fixture_plans.manifest("concurrency")
+    assert flagged(plan, manifest, account_concurrency=1050) == set()
+    assert flagged(plan, manifest, account_concurrency=1049) == {("concurrency-budget", "(plan)")}
+    (finding,) = findings(plan, manifest)
+    assert "needs 950 > 900" in finding.problem
+
+
+def test_batch_payload_follows_the_record_size(fixture_plans) -> None:
+    plan, manifest = fixture_plans.plan("kinesis_mapping"), fixture_plans.manifest("kinesis_mapping")
+    payload = {address for rule, address in flagged(plan, manifest, record_size=629) if rule == "kinesis-batch-payload"}
+    assert payload == set()
+    payload = {address for rule, address in flagged(plan, manifest, record_size=630) if rule == "kinesis-batch-payload"}
+    assert payload == {f'{ESM}["oversized_batch"]'}
+
+
+def test_package_size_counts_function_and_layers(fixture_plans) -> None:
+    (finding,) = [f for f in findings(fixture_plans.plan("layers"), fixture_plans.manifest("layers")) if f.rule.id == "package-size"]
+    manifest = load_manifest(fixture_plans.manifest("layers")).artifacts
+    total = manifest["oversized"].unzipped_bytes + manifest["big_layer"].unzipped_bytes
+    assert f"{total:,} B" in finding.problem
+
+
+@pytest.mark.parametrize("case", ["clean", "iam", "vpc_reachability", "concurrency"])
+def test_fully_resolvable_fixtures_leave_nothing_unverified(case: str, fixture_plans) -> None:
+    ctx = context(fixture_plans.plan(case), fixture_plans.manifest(case))
+    list(run_all(ctx))
+    assert ctx.unverified == []
+
+
+def test_mapping_on_a_foreign_stream_is_reported_not_verifiable(fixture_plans) -> None:
+    ctx = context(fixture_plans.plan("kinesis_mapping"), fixture_plans.manifest("kinesis_mapping"))
+    flagged_addresses = {f.address for f in run_all(ctx)}
+    assert "aws_lambda_event_source_mapping.external" not in flagged_addresses
+    assert [(f.rule.id, f.address) for f in ctx.unverified] == [("concurrency-budget", "aws_lambda_event_source_mapping.external")]

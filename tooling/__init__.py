@@ -1,1 +1,0 @@
-"""Developer tooling shared by the Makefile, the tests and the local stack."""

@@ -1,0 +1,85 @@
+"""Clickstream traffic for the local stack: valid events over many users, a share of malformed ones."""
+
+from __future__ import annotations
+
+import json
+import random
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+EVENT_TYPES = ("page_view", "click", "scroll", "add_to_cart", "search", "purchase")
+PAGES = ("/", "/products", "/products/42", "/cart", "/checkout", "/search?q=shoes")
+
+# Each malformed kind is something a real producer sends by mistake.
+MALFORMED = (
+    lambda rng: b"{not json",
+    lambda rng: json.dumps({"event_id": "not-a-uuid", "event_type": "click"}).encode(),
+    lambda rng: json.dumps({**_event(rng, "u-x", datetime.now(UTC)), "event_type": "teleport"}).encode(),
+    lambda rng: json.dumps({**_event(rng, "u-x", datetime.now(UTC)), "timestamp": "yesterday"}).encode(),
+)
+
+
+def _event(rng: random.Random, user: str, at: datetime) -> dict[str, Any]:
+    return {
+        "event_id": str(uuid.UUID(int=rng.getrandbits(128), version=4)),
+        "event_type": rng.choice(EVENT_TYPES),
+        "timestamp": at.isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+        "user_id": user,
+        "session_id": f"{user}-s{rng.randrange(3)}",
+        "page": rng.choice(PAGES),
+        "referrer": None,
+        "user_agent": "local-stack/1.0",
+        "duration_ms": rng.randrange(0, 60_000),
+        "properties": {"n": rng.randrange(1000)},
+    }
+
+
+@dataclass
+class Traffic:
+    """What was sent, so the summary and tests can check every record's fate."""
+
+    valid: dict[str, str] = field(default_factory=dict)  # event_id -> partition key
+    malformed: list[bytes] = field(default_factory=list)
+    order: dict[str, list[str]] = field(default_factory=dict)  # partition key -> event_ids in send order
+
+    @property
+    def total(self) -> int:
+        return len(self.valid) + len(self.malformed)
+
+
+def generate(count: int, users: int, malformed_share: float, seed: int) -> list[tuple[str, bytes, str | None]]:
+    """(partition key, data, event_id or None for malformed) in send order."""
+    rng = random.Random(seed)
+    malformed_count = round(count * malformed_share)
+    bad_positions = set(rng.sample(range(count), malformed_count)) if malformed_count else set()
+    start = datetime.now(UTC) - timedelta(seconds=count // 100)
+    records: list[tuple[str, bytes, str | None]] = []
+    for i in range(count):
+        user = f"user-{rng.randrange(users):04d}"
+        if i in bad_positions:
+            records.append((user, MALFORMED[i % len(MALFORMED)](rng), None))
+        else:
+            event = _event(rng, user, start + timedelta(milliseconds=10 * i))
+            records.append((user, json.dumps(event).encode(), event["event_id"]))
+    return records
+
+
+def send(kinesis: Any, stream: str, records: list[tuple[str, bytes, str | None]], traffic: Traffic | None = None) -> Traffic:
+    """PutRecords in chunks of 500, resending throttled entries; records of one key keep their order."""
+    traffic = traffic or Traffic()
+    for start in range(0, len(records), 500):
+        chunk = records[start:start + 500]
+        pending = list(range(len(chunk)))
+        while pending:
+            response = kinesis.put_records(StreamName=stream, Records=[
+                {"PartitionKey": chunk[i][0], "Data": chunk[i][1]} for i in pending])
+            pending = [i for i, result in zip(pending, response["Records"], strict=True) if "ErrorCode" in result]
+        for key, data, event_id in chunk:
+            if event_id is None:
+                traffic.malformed.append(data)
+            else:
+                traffic.valid[event_id] = key
+                traffic.order.setdefault(key, []).append(event_id)
+    return traffic

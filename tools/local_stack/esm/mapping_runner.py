@@ -1,0 +1,143 @@
+"""The event source mapping service moto lacks: reads Kinesis mappings from the Lambda API and runs them.
+
+Start it after `terraform apply`; it polls every shard of every enabled
+Kinesis mapping, invokes the deployed code, sends exhausted batches to the
+mapping's on-failure destination, and reports what happened per shard.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+from pipeline_contract.manifest import load as load_manifest
+from python_finder import find_python
+
+from local_stack.esm.aws_clients import AwsClients
+from local_stack.esm.batch_retry import Discard, RetryPolicy
+from local_stack.esm.failure_destination import on_failure_record, s3_object_key, send_to_destination
+from local_stack.esm.kinesis_records import StreamRecord, event_record
+from local_stack.esm.shard_poller import ShardPoller
+from local_stack.esm.sns_delivery import SnsDelivery
+from local_stack.runtime.function_registry import FunctionRegistry
+from local_stack.runtime.invoker import FunctionInvoker, LocalOverrides
+from local_stack.runtime.runtime_env import runtime_site_dir
+from local_stack.runtime.worker import InvokeResult
+
+
+def stream_name_of(arn: str) -> str:
+    """Stream name from a stream ARN or an enhanced fan-out consumer ARN."""
+    return arn.split(":stream/", 1)[1].split("/", 1)[0]
+
+
+@dataclass
+class RunnerOptions:
+    poll_interval_s: float = 0.2
+    backoff_base_s: float = 0.1
+    backoff_max_s: float = 2.0
+    max_workers_per_function: int = 4
+    overrides: LocalOverrides = field(default_factory=LocalOverrides)
+    log: IO[bytes] | None = None
+
+
+class MappingRunner:
+    def __init__(self, env: dict[str, str], manifest_path: Path, state_dir: Path, options: RunnerOptions | None = None) -> None:
+        self.options = options or RunnerOptions()
+        self.clients = AwsClients(env)
+        python = find_python("3.12")
+        if python is None:
+            raise SystemExit("error: no Python 3.12 found for the Lambda workers; install CPython 3.12 (e.g. pyenv install 3.12)")
+        worker_env: dict[str, str] = {key: env[key] for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",
+                                                "AWS_ENDPOINT_URL", "AWS_REGION", "AWS_DEFAULT_REGION") if key in env}
+        self.registry = FunctionRegistry(
+            self.clients("lambda"), load_manifest(manifest_path), state_dir / "code", python,
+            runtime_site_dir(python, state_dir=state_dir), worker_env, self.options.overrides,
+            self.options.max_workers_per_function, self.options.log,
+        )
+        self.sns = SnsDelivery(self.clients, self.registry)
+        self.pollers: list[ShardPoller] = []
+        self.on_failure_messages = 0
+        self.errors: list[str] = []
+        self._count_lock = threading.Lock()
+
+    def mappings(self) -> list[dict[str, Any]]:
+        paginator = self.clients("lambda").get_paginator("list_event_source_mappings")
+        found = [m for page in paginator.paginate() for m in page["EventSourceMappings"]]
+        return [m for m in found if m["EventSourceArn"].startswith("arn:aws:kinesis:") and m.get("State") == "Enabled"]
+
+    def start(self) -> MappingRunner:
+        kinesis = self.clients("kinesis")
+        for mapping in self.mappings():
+            invoker = self.registry.get(mapping["FunctionArn"])
+            stream = stream_name_of(mapping["EventSourceArn"])
+            for shard in kinesis.list_shards(StreamName=stream)["Shards"]:
+                poller = ShardPoller(
+                    kinesis, stream, shard["ShardId"], mapping,
+                    invoke=self._invoker_for(mapping, invoker), discard=self._discarder_for(mapping, invoker.spec.arn),
+                    policy=RetryPolicy.from_mapping(mapping, self.options.backoff_base_s, self.options.backoff_max_s),
+                    poll_interval_s=self.options.poll_interval_s,
+                )
+                self.pollers.append(poller)
+        for poller in self.pollers:
+            poller.start()
+        return self
+
+    def _invoker_for(self, mapping: dict[str, Any], invoker: FunctionInvoker) -> Callable[[str, list[StreamRecord]], InvokeResult]:
+        stream_arn = mapping["EventSourceArn"]
+
+        def invoke(shard_id: str, records: list[StreamRecord]) -> InvokeResult:
+            event = {"Records": [event_record(r, shard_id, stream_arn, self.clients.region, invoker.spec.role) for r in records]}
+            return invoker.invoke(event)
+        return invoke
+
+    def _discarder_for(self, mapping: dict[str, Any], function_arn: str) -> Callable[[str, Discard], None]:
+        destination = mapping.get("DestinationConfig", {}).get("OnFailure", {}).get("Destination")
+
+        def discard(shard_id: str, batch: Discard) -> None:
+            if not destination:
+                return
+            message = on_failure_record(batch, shard_id, mapping["EventSourceArn"], function_arn)
+            if destination.startswith("arn:aws:s3:"):
+                message["payload"] = {"Records": [event_record(r, shard_id, mapping["EventSourceArn"], self.clients.region, "")
+                                                  for r in batch.records]}
+            send_to_destination(self.clients, destination, message, self.sns.publish,
+                                s3_object_key(mapping["UUID"], shard_id))
+            with self._count_lock:
+                self.on_failure_messages += 1
+        return discard
+
+    def idle(self) -> bool:
+        return all(p.idle() for p in self.pollers) and not self.sns.busy()
+
+    def wait_idle(self, timeout_s: float, settle_s: float = 0.6) -> bool:
+        """True once everything is processed and stays so for settle_s (async deliveries included)."""
+        deadline = time.monotonic() + timeout_s
+        quiet_since = None
+        while time.monotonic() < deadline:
+            if self.idle():
+                quiet_since = quiet_since or time.monotonic()
+                if time.monotonic() - quiet_since >= settle_s:
+                    return True
+            else:
+                quiet_since = None
+            time.sleep(0.1)
+        return False
+
+    def all_errors(self) -> list[str]:
+        return self.errors + [e for p in self.pollers for e in p.errors] + self.sns.errors
+
+    def stop(self) -> None:
+        for poller in self.pollers:
+            poller.stop()
+        self.sns.close()
+        self.registry.close()
+
+    def __enter__(self) -> MappingRunner:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()

@@ -1,0 +1,146 @@
+"""One shard of one mapping: a reader thread polling GetRecords, and lane threads invoking batches.
+
+Each lane handles its batches strictly one after another, and a partition
+key always maps to the same lane, so order per key holds even with
+ParallelizationFactor > 1. The checkpoint advances only over finished records.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from local_stack.esm.batch_retry import BatchOutcome, Discard, RetryPolicy, process_batch
+from local_stack.esm.batching import batch_is_ready, lane_for, take_batch
+from local_stack.esm.checkpoint import ShardCheckpoint
+from local_stack.esm.kinesis_records import StreamRecord
+from local_stack.runtime.worker import InvokeResult
+
+
+@dataclass
+class ShardStats:
+    records_read: int = 0
+    millis_behind_latest: int = 0
+    batches: int = 0
+    outcome: BatchOutcome = field(default_factory=BatchOutcome)
+    at_tip: bool = False
+
+
+@dataclass
+class ShardPoller:
+    kinesis: Any
+    stream_name: str
+    shard_id: str
+    mapping: dict[str, Any]
+    invoke: Callable[[str, list[StreamRecord]], InvokeResult]
+    discard: Callable[[str, Discard], None]
+    policy: RetryPolicy
+    poll_interval_s: float = 0.2
+    checkpoint: ShardCheckpoint = field(default_factory=ShardCheckpoint)
+    stats: ShardStats = field(default_factory=ShardStats)
+    errors: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self._lanes: list[deque[StreamRecord]] = [deque() for _ in range(int(self.mapping.get("ParallelizationFactor", 1)))]
+        self._busy = [False] * len(self._lanes)
+        self._cond = threading.Condition()
+        self._stop = threading.Event()
+        self._threads: list[threading.Thread] = []
+
+    def start(self) -> None:
+        name = f"{self.stream_name}/{self.shard_id}"
+        self._threads = [threading.Thread(target=self._read, name=f"read {name}", daemon=True)]
+        self._threads += [threading.Thread(target=self._lane, args=(i,), name=f"lane{i} {name}", daemon=True)
+                          for i in range(len(self._lanes))]
+        for thread in self._threads:
+            thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        with self._cond:
+            self._cond.notify_all()
+        for thread in self._threads:
+            thread.join(timeout=30)
+
+    def idle(self) -> bool:
+        """Read up to the tip and nothing buffered or in flight."""
+        with self._cond:
+            return self.stats.at_tip and not any(self._lanes) and not any(self._busy)
+
+    def _iterator(self) -> str:
+        kwargs: dict[str, Any] = {"StreamName": self.stream_name, "ShardId": self.shard_id}
+        if self.checkpoint.sequence_number:
+            kwargs.update(ShardIteratorType="AFTER_SEQUENCE_NUMBER", StartingSequenceNumber=self.checkpoint.sequence_number)
+        elif self.mapping.get("StartingPosition") == "AT_TIMESTAMP":
+            kwargs.update(ShardIteratorType="AT_TIMESTAMP", Timestamp=self.mapping["StartingPositionTimestamp"])
+        else:
+            kwargs["ShardIteratorType"] = self.mapping.get("StartingPosition", "LATEST")
+        iterator: str = self.kinesis.get_shard_iterator(**kwargs)["ShardIterator"]
+        return iterator
+
+    def _read(self) -> None:
+        try:
+            iterator: str | None = self._iterator()
+            while iterator and not self._stop.is_set():
+                response = self.kinesis.get_records(ShardIterator=iterator, Limit=10000)
+                records = [StreamRecord.from_get_records(r) for r in response["Records"]]
+                iterator = response.get("NextShardIterator")
+                self.checkpoint.fetched([r.sequence_number for r in records])
+                with self._cond:
+                    for record in records:
+                        self._lanes[lane_for(record.partition_key, len(self._lanes))].append(record)
+                    self.stats.records_read += len(records)
+                    self.stats.millis_behind_latest = int(response.get("MillisBehindLatest", 0))
+                    self.stats.at_tip = not records and self.stats.millis_behind_latest == 0
+                    self._cond.notify_all()
+                if not records:
+                    self._stop.wait(self.poll_interval_s)
+        except Exception as exc:
+            self.errors.append(f"reading {self.stream_name}/{self.shard_id}: {exc}")
+
+    def _lane(self, index: int) -> None:
+        pending = self._lanes[index]
+        batch_size = int(self.mapping.get("BatchSize", 100))
+        window = float(self.mapping.get("MaximumBatchingWindowInSeconds", 0))
+        while not self._stop.is_set():
+            with self._cond:
+                first_seen = None
+                while not self._stop.is_set():
+                    if pending and first_seen is None:
+                        first_seen = time.monotonic()
+                    waited = time.monotonic() - first_seen if first_seen else 0.0
+                    if batch_is_ready(pending, batch_size, waited, window):
+                        break
+                    self._cond.wait(timeout=max(0.01, window - waited) if pending else None)
+                if self._stop.is_set():
+                    return
+                batch = take_batch(pending, batch_size)
+                self._busy[index] = True
+            try:
+                self._process(batch)
+            except Exception as exc:
+                self.errors.append(f"lane {index} of {self.stream_name}/{self.shard_id}: {exc}")
+            finally:
+                with self._cond:
+                    self._busy[index] = False
+                    self._cond.notify_all()
+
+    def _process(self, batch: list[StreamRecord]) -> None:
+        outcome = process_batch(batch, lambda rs: self.invoke(self.shard_id, rs),
+                                lambda d: self.discard(self.shard_id, d), self.policy, sleep=self._backoff)
+        if not outcome.abandoned:  # stopped mid-retry: the checkpoint stays before this batch
+            self.checkpoint.finished([r.sequence_number for r in batch])
+        with self._cond:
+            self.stats.batches += 1
+            self.stats.outcome.add(replace(outcome, retries=0))  # retries are counted by _backoff, as they begin
+
+    def _backoff(self, delay_s: float) -> bool:
+        """The wait before each retry, counted as it begins so that retries show while an outage lasts,
+        not only once the batch is done; True when the poller is stopping."""
+        with self._cond:
+            self.stats.outcome.retries += 1
+        return self._stop.wait(delay_s)

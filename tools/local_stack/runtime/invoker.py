@@ -1,0 +1,134 @@
+"""Invoke a deployed function: its verified code, layers, environment and timeout, in warm workers.
+
+The function's configuration is read from the Lambda API, so what runs is
+what Terraform deployed. A bounded pool of warm workers per function stands in
+for Lambda's execution environments: one invocation per worker at a time,
+init code once per worker.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+from pipeline_contract.manifest import Manifest
+
+from local_stack.runtime.artifacts import ArtifactError, artifact_for_hash, unpack_function
+from local_stack.runtime.worker import InvokeResult, WarmWorker
+
+
+@dataclass
+class LocalOverrides:
+    """Local-only environment changes: endpoints that exist only in AWS, mapped to local servers."""
+
+    env: dict[str, str] = field(default_factory=dict)
+    host_map: dict[str, tuple[str, int]] = field(default_factory=dict)
+
+    def apply(self, variables: dict[str, str]) -> dict[str, str]:
+        result = {**variables, **self.env}
+        host = result.get("DB_HOST", "")
+        if host in self.host_map:
+            result["DB_HOST"], port = self.host_map[host]
+            result["DB_PORT"] = str(port)
+        return result
+
+
+@dataclass
+class FunctionSpec:
+    name: str
+    arn: str
+    role: str
+    handler: str
+    timeout_s: float
+    memory_mb: int
+    environment: dict[str, str]
+    task_dir: Path
+    opt_dir: Path
+
+
+def resolve_function(lambda_client: Any, name: str, manifest: Manifest, cache_dir: Path) -> FunctionSpec:
+    """Read the deployed configuration and unpack the matching code; raise if dist/ differs."""
+    config = lambda_client.get_function_configuration(FunctionName=name)
+    function = artifact_for_hash(manifest, config["CodeSha256"], f"function {config['FunctionName']}")
+    layers = []
+    for layer in config.get("Layers", []):
+        # moto answers GetLayerVersionByArn with HTTP 500; GetLayerVersion with the ARN's parts works.
+        layer_arn, _, number = layer["Arn"].rpartition(":")
+        version = lambda_client.get_layer_version(LayerName=layer_arn, VersionNumber=int(number))
+        layers.append(artifact_for_hash(manifest, version["Content"]["CodeSha256"], f"layer {layer['Arn']}"))
+    if function.kind != "function":
+        raise ArtifactError(f"function {name} holds the zip of {function.kind} {function.name}; check the root module's wiring")
+    task_dir, opt_dir = unpack_function(manifest, function, layers, cache_dir)
+    return FunctionSpec(
+        name=config["FunctionName"], arn=config["FunctionArn"], role=config.get("Role", ""), handler=config["Handler"],
+        timeout_s=float(config.get("Timeout", 3)), memory_mb=int(config.get("MemorySize", 128)),
+        environment=dict(config.get("Environment", {}).get("Variables", {})),
+        task_dir=task_dir, opt_dir=opt_dir,
+    )
+
+
+class FunctionInvoker:
+    """Thread-safe: each invocation borrows an idle warm worker or starts one, up to `max_workers`."""
+
+    def __init__(self, spec: FunctionSpec, python: str, runtime_dir: Path, aws_env: dict[str, str],
+                 overrides: LocalOverrides | None = None, max_workers: int = 4, log: IO[bytes] | None = None) -> None:
+        self.spec = spec
+        self.invocations = 0
+        self.cold_starts = 0
+        self.errors = 0
+        self._python = python
+        self._env = self._environment(spec, runtime_dir, aws_env, overrides or LocalOverrides())
+        self._idle: list[WarmWorker] = []
+        self._all: list[WarmWorker] = []
+        self._max = max_workers
+        self._log = log
+        self._lock = threading.Condition()
+
+    @staticmethod
+    def _environment(spec: FunctionSpec, runtime_dir: Path, aws_env: dict[str, str], overrides: LocalOverrides) -> dict[str, str]:
+        """Lambda's reserved variables, the function's own, and the emulator's endpoint and credentials."""
+        base = {
+            "PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "en_US.UTF-8", "TZ": ":UTC",
+            "_HANDLER": spec.handler, "LAMBDA_TASK_ROOT": str(spec.task_dir),
+            "AWS_EXECUTION_ENV": "AWS_Lambda_python3.12", "AWS_LAMBDA_FUNCTION_NAME": spec.name,
+            "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST", "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(spec.memory_mb),
+            "AWS_LAMBDA_LOG_GROUP_NAME": f"/aws/lambda/{spec.name}", "AWS_LAMBDA_LOG_STREAM_NAME": "local",
+            "LOCAL_STACK_OPT_DIR": str(spec.opt_dir), "LOCAL_STACK_RUNTIME_DIR": str(runtime_dir),
+        }
+        return {**base, **overrides.apply(spec.environment), **aws_env}
+
+    def _borrow(self) -> WarmWorker:
+        with self._lock:
+            while not self._idle and len(self._all) >= self._max:
+                self._lock.wait()
+            if self._idle:
+                return self._idle.pop()
+            worker = WarmWorker(self._python, self._env, self.spec.arn, log=self._log)
+            self._all.append(worker)
+            return worker
+
+    def _give_back(self, worker: WarmWorker) -> None:
+        with self._lock:
+            self._idle.append(worker)
+            self._lock.notify()
+
+    def invoke(self, event: Any) -> InvokeResult:
+        worker = self._borrow()
+        try:
+            result = worker.invoke(event, self.spec.timeout_s)
+        finally:
+            self._give_back(worker)
+        with self._lock:
+            self.invocations += 1
+            self.cold_starts += result.cold_start
+            self.errors += result.error is not None
+        return result
+
+    def close(self) -> None:
+        """Kill every environment, busy ones included: nothing may outlive the runner."""
+        with self._lock:
+            for worker in self._all:
+                worker.stop()
+            self._idle.clear()

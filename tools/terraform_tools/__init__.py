@@ -1,0 +1,1 @@
+"""Terraform from Python: environment and provider discovery, the one runner, staged root-module copies, module README tables."""
