@@ -54,7 +54,7 @@ def demo(args: argparse.Namespace) -> int:
             send(kinesis, stream, records[half:], traffic)
         progress("waiting until every shard is processed")
         drained = session.runner.wait_idle(args.timeout)
-        summary = collect(traffic, session.runner, session.db_dsn, session.deployment.dlq_url, session.deployment.archive_bucket)
+        summary = collect(traffic, session.runner, session.db_dsn, session.deployment)
         if not drained:
             summary.errors.append(f"not drained within {args.timeout:g} s")
         print(summary.render())
