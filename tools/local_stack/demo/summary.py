@@ -135,11 +135,9 @@ def collect(traffic: Traffic, runner: MappingRunner, dsn: str, deployment: Deplo
     received: Counter[str] = Counter(str(m.get("data")) for m in messages.values())
     summary.dead_letter_payload_matches = sum((received & sent_bad).values())
     for poller in runner.pollers:
-        outcome = poller.stats.outcome
-        summary.batches.add(outcome)
-        summary.shards.append([f"{poller.stream_name}/{poller.shard_id}", poller.stats.records_read,
-                               poller.checkpoint.sequence_number or "-", poller.checkpoint.pending,
-                               poller.stats.millis_behind_latest])
+        summary.batches.add(poller.stats.outcome)
+    summary.shards = [[shard.shard, shard.records_read, shard.checkpoint or "-", shard.pending, shard.millis_behind_latest]
+                      for shard in runner.shard_status()]
     summary.cold_starts = sum(invoker.cold_starts for invoker in runner.registry.all())
     summary.on_failure_messages = runner.on_failure_messages
     summary.async_invocations = runner.sns.stats.invocations
