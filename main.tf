@@ -148,7 +148,7 @@ resource "aws_sqs_queue" "handler_outcomes" {
 # --- archive bucket ------------------------------------------------------------
 
 resource "aws_s3_bucket" "archive" {
-  #checkov:skip=CKV_AWS_18:Access logging needs a second, log-receiving bucket; the archive is written only by failure_handler, whose calls CloudTrail data events can record.
+  #checkov:skip=CKV_AWS_18:Access logging needs a second, log-receiving bucket; the archive is written only by failure_handler and (dead-letter payloads) stream_processor, whose calls CloudTrail data events can record.
   #checkov:skip=CKV_AWS_144:Cross-region replication is a disaster-recovery choice with its own cost; the archive holds copies of records that can be replayed.
   #checkov:skip=CKV2_AWS_62:Nothing consumes archive events; `replay` reads the archive on demand.
   bucket_prefix = "${var.name}-archive-"
@@ -337,24 +337,41 @@ module "stream_processor" {
     security_group_ids = [aws_security_group.functions.id]
   }
   environment_variables = {
-    LOG_LEVEL     = var.log_level
-    DLQ_URL       = aws_sqs_queue.dead_letter.url
-    DB_HOST       = module.db_proxy.endpoint
-    DB_PORT       = tostring(local.db_port)
-    DB_NAME       = var.db_name
-    DB_USER       = var.db_username
-    DB_AUTH       = var.db_auth
-    DB_SECRET_ARN = local.db_secret_arn
+    LOG_LEVEL          = var.log_level
+    DLQ_URL            = aws_sqs_queue.dead_letter.url
+    DLQ_PAYLOAD_BUCKET = aws_s3_bucket.archive.id
+    DLQ_PAYLOAD_PREFIX = var.dead_letter_prefix
+    DB_HOST            = module.db_proxy.endpoint
+    DB_PORT            = tostring(local.db_port)
+    DB_NAME            = var.db_name
+    DB_USER            = var.db_username
+    DB_AUTH            = var.db_auth
+    DB_SECRET_ARN      = local.db_secret_arn
   }
   policy_statements = concat(
     module.processor_mapping.iam_statements,
-    # The queue's key (the pipeline key) is already granted by the mapping's destination statements.
-    [{
-      sid        = "SendPoisonRecords"
-      actions    = ["sqs:SendMessage"]
-      resources  = [aws_sqs_queue.dead_letter.arn]
-      conditions = []
-    }],
+    # The queue's key (the pipeline key) is already granted by the mapping's destination statements;
+    # the archive's SSE-KMS needs kms:GenerateDataKey on it for PutObject, granted here for its own sake.
+    [
+      {
+        sid        = "SendPoisonRecords"
+        actions    = ["sqs:SendMessage"]
+        resources  = [aws_sqs_queue.dead_letter.arn]
+        conditions = []
+      },
+      {
+        sid        = "KeepLargePoisonRecords"
+        actions    = ["s3:PutObject"]
+        resources  = ["${aws_s3_bucket.archive.arn}/${var.dead_letter_prefix}*"]
+        conditions = []
+      },
+      {
+        sid        = "EncryptLargePoisonRecords"
+        actions    = ["kms:GenerateDataKey"]
+        resources  = [aws_kms_key.pipeline.arn]
+        conditions = []
+      },
+    ],
     var.db_auth == "iam" ? module.db_proxy.iam_statements : [{
       sid        = "ReadDatabaseSecret"
       actions    = ["secretsmanager:GetSecretValue"]

@@ -39,8 +39,13 @@ output "failure_handler_outcome_queue_urls" {
 }
 
 output "archive_bucket" {
-  description = "Bucket failed batches are archived to."
+  description = "Bucket failed batches are archived to (under archive_prefix); dead-letter messages too large for SQS are kept there too (under dead_letter_prefix)."
   value       = aws_s3_bucket.archive.id
+}
+
+output "archive_prefix" {
+  description = "Key prefix of the failed-batch archives in archive_bucket."
+  value       = var.archive_prefix
 }
 
 output "db_proxy_endpoint" {

@@ -237,6 +237,17 @@ variable "archive_prefix" {
   }
 }
 
+variable "dead_letter_prefix" {
+  description = "Key prefix in the archive bucket under which stream_processor keeps dead-letter messages too large for SQS (the queue gets a pointer)."
+  type        = string
+  default     = "dead-letter/"
+
+  validation {
+    condition     = can(regex("^[a-zA-Z0-9!_.*'()/-]{1,512}/$", var.dead_letter_prefix)) && !startswith(var.dead_letter_prefix, var.archive_prefix) && !startswith(var.archive_prefix, var.dead_letter_prefix)
+    error_message = "dead_letter_prefix must be 1-512 URL-safe characters ending in '/', and neither contain archive_prefix nor be contained in it (failed-batch archives and dead-letter payloads are read differently)."
+  }
+}
+
 variable "archive_force_destroy" {
   description = "Let `terraform destroy` delete the archive bucket with its objects (throwaway environments only)."
   type        = bool

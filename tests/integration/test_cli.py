@@ -1,19 +1,33 @@
-"""`python -m local_stack` refuses clearly when there is nothing to talk to, and `up` reports a failed start."""
+"""`python -m local_stack` refuses clearly when there is nothing to talk to, and `up` reports a failed start;
+with a running stack, `wait` and `status` tell when it has drained, and `down` leaves nothing behind."""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+from local_stack.demo.sink_faults import server_outage
+from local_stack.emulators.child_servers import listening
+from local_stack.emulators.postgres import server_processes
 from repo_paths import REPO_ROOT as REPO
 
 
-def run(state_dir: Path, *args: str) -> subprocess.CompletedProcess:
+def run(state_dir: Path, *args: str, timeout: float = 120) -> subprocess.CompletedProcess:
     env = {**os.environ, "LOCAL_STACK_STATE_DIR": str(state_dir)}
     return subprocess.run([sys.executable, "-m", "local_stack", *args], cwd=REPO, env=env,
-                          capture_output=True, text=True, timeout=120, check=False)
+                          capture_output=True, text=True, timeout=timeout, check=False)
+
+
+def running(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
 
 
 def test_send_without_a_running_stack_fails_with_the_fix(tmp_path: Path) -> None:
@@ -45,3 +59,46 @@ def test_up_refuses_a_second_stack(tmp_path: Path) -> None:
 def test_unknown_traffic_option_is_rejected_by_name(tmp_path: Path) -> None:
     result = run(tmp_path, "send", "--records", "many")
     assert result.returncode == 2 and "--records: invalid int value: 'many'" in result.stderr
+
+
+@pytest.mark.parametrize("command", ["status", "wait"])
+def test_status_and_wait_without_a_running_stack_fail_with_the_fix(tmp_path: Path, command: str) -> None:
+    result = run(tmp_path, command)
+    assert result.returncode == 1
+    assert result.stderr.strip() == "error: no local stack is running; start one with `make up`"
+
+
+def test_wait_status_and_a_down_that_stops_a_restarted_database(tmp_path: Path) -> None:
+    """up, send, wait, status says drained; an outage restarts PostgreSQL (pg_ctl: nobody's child),
+    `wait` times out while it is down and succeeds after; `down` leaves no process and frees the port."""
+    up = run(tmp_path, "up", timeout=900)
+    assert up.returncode == 0, up.stderr + up.stdout
+    info = json.loads((tmp_path / "stack.json").read_text())
+    data, port = Path(info["postgres"]["data_dir"]), info["postgres"]["port"]
+    restarted: set[int] = set()
+    try:
+        assert run(tmp_path, "send", "--records", "600", "--malformed", "0.01", "--seed", "3").returncode == 0
+        waited = run(tmp_path, "wait", "--timeout", "120")
+        assert waited.returncode == 0 and waited.stdout.startswith("drained in"), waited.stderr
+        status = json.loads(run(tmp_path, "status", "--json").stdout)
+        assert status["drained"] is True and status["not_drained_because"] is None
+        assert sum(shard["records_read"] for shard in status["shards"]) == 600
+        assert all(shard["pending"] == 0 and shard["in_flight"] == 0 for shard in status["shards"])
+        assert status["dead_letter_messages"] == 6, "the six malformed records, one of them ~900 KB through S3"
+        table = run(tmp_path, "status")
+        assert table.returncode == 0 and "drained: yes" in table.stdout and "dead-letter queue: 6 message(s)" in table.stdout
+
+        with server_outage(data, port):
+            assert run(tmp_path, "send", "--records", "200", "--malformed", "0", "--seed", "4").returncode == 0
+            timed_out = run(tmp_path, "wait", "--timeout", "2")
+            assert timed_out.returncode == 1 and timed_out.stdout == ""
+            assert timed_out.stderr.startswith("error: not drained within 2 s: ") and timed_out.stderr.count("\n") == 1
+        restarted = server_processes(data)
+        assert restarted, "PostgreSQL runs again, restarted by pg_ctl"
+        assert run(tmp_path, "wait", "--timeout", "300").returncode == 0
+    finally:
+        down = run(tmp_path, "down")
+    assert down.returncode == 0, down.stderr
+    assert not [pid for pid in restarted if running(pid)], "the restarted PostgreSQL outlived `make down`"
+    assert server_processes(data) == set() and not listening(port) and not data.exists()
+    assert not (tmp_path / "stack.json").exists() and not (tmp_path / "status.json").exists()

@@ -21,7 +21,7 @@ FOREIGN_HASH = "A" * 43 + "="
 ARTIFACTS = {
     "common": ("layer", None, ()),
     "failure_handler": ("function", "failure_handler.handler", ("kinesis", "s3")),
-    "stream_processor": ("function", "stream_processor.handler", ("sqs", "secretsmanager")),
+    "stream_processor": ("function", "stream_processor.handler", ("sqs", "s3", "secretsmanager")),
 }
 
 

@@ -1,26 +1,38 @@
-"""`python -m local_stack demo|up|down|send`: the pipeline on this machine, no AWS account needed."""
+"""`python -m local_stack demo|up|send|status|wait|down`: the pipeline on this machine, no AWS account needed."""
 
 from __future__ import annotations
 
 import argparse
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
-import threading
 import time
+from pathlib import Path
 from typing import Any
 
 import boto3
 from atomic_files import write_text_atomic
+from text_table import render
 
 from local_stack.demo.clickstream import generate, send
 from local_stack.demo.session import STATE_DIR, LocalSession, progress
 from local_stack.demo.sink_faults import database_outage
 from local_stack.demo.summary import collect
-
-STACK_FILE = STATE_DIR / "stack.json"
+from local_stack.emulators.postgres import server_processes, stop_server
+from local_stack.stack_state import (
+    REPORT_INTERVAL_S,
+    STACK_FILE,
+    STATUS_FILE,
+    NoStack,
+    not_drained,
+    read_stack,
+    read_status,
+    recently_drained,
+    write_status,
+)
 
 
 def _terminate_gracefully() -> None:
@@ -30,8 +42,9 @@ def _terminate_gracefully() -> None:
     signal.signal(signal.SIGTERM, handler)
 
 
-def _kinesis(endpoint: str, region: str) -> Any:
-    return boto3.client("kinesis", endpoint_url=endpoint, region_name=region,
+def _client(service: str, info: dict[str, Any]) -> Any:
+    """A boto3 client for the emulator described by `info` (stack.json, or the same keys)."""
+    return boto3.client(service, endpoint_url=info["endpoint"], region_name=info["region"],
                         aws_access_key_id="testing", aws_secret_access_key="testing")
 
 
@@ -41,7 +54,7 @@ def demo(args: argparse.Namespace) -> int:
         assert session.runner and session.moto
         stream = session.deployment.stream_name
         records = generate(args.records, args.users, args.malformed, args.seed)
-        kinesis = _kinesis(session.moto.endpoint_url, session.moto.region)
+        kinesis = _client("kinesis", {"endpoint": session.moto.endpoint_url, "region": session.moto.region})
         half = len(records) // 2
         progress(f"sending {len(records):,} clickstream records ({args.malformed:.1%} malformed) to {stream}")
         traffic = send(kinesis, stream, records[:half])
@@ -54,7 +67,7 @@ def demo(args: argparse.Namespace) -> int:
             send(kinesis, stream, records[half:], traffic)
         progress("waiting until every shard is processed")
         drained = session.runner.wait_idle(args.timeout)
-        summary = collect(traffic, session.runner, session.db_dsn, session.deployment.dlq_url, session.deployment.archive_bucket)
+        summary = collect(traffic, session.runner, session.db_dsn, session.deployment)
         if not drained:
             summary.errors.append(f"not drained within {args.timeout:g} s")
         print(summary.render())
@@ -67,15 +80,22 @@ def serve(args: argparse.Namespace) -> int:
     session = LocalSession(build=not args.no_build, destroy_on_close=False)
     try:
         session.start()
-        assert session.moto and session.postgres
+        assert session.moto and session.postgres and session.runner
         info = {"pid": os.getpid(), "endpoint": session.moto.endpoint_url, "region": session.moto.region,
-                "database": session.db_dsn, "stream": session.deployment.stream_name, **session.moto.env()}
+                "database": session.db_dsn, "stream": session.deployment.stream_name,
+                "dlq_url": session.deployment.dlq_url,
+                "postgres": {"data_dir": str(session.postgres.data_dir), "port": session.postgres.port},
+                **session.moto.env()}
+        write_status(session.runner)
         write_text_atomic(STACK_FILE, json.dumps(info, indent=2))
-        threading.Event().wait()
+        while True:  # the report `status` and `wait` read
+            time.sleep(REPORT_INTERVAL_S)
+            write_status(session.runner)
     except KeyboardInterrupt:
         pass
     finally:
         STACK_FILE.unlink(missing_ok=True)
+        STATUS_FILE.unlink(missing_ok=True)
         session.close()
     return 0
 
@@ -102,44 +122,117 @@ def up(args: argparse.Namespace) -> int:
     print(f"local stack up (pid {info['pid']}): emulator {info['endpoint']}, database {info['database']}, "
           f"stream {info['stream']}\n  use it: export AWS_ENDPOINT_URL={info['endpoint']} "
           f"AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_REGION={info['region']}\n"
-          f"  `make send` adds traffic, `make down` stops it; runner log: {STATE_DIR / 'functions.log'}")
+          f"  `make send` adds traffic, `make wait` waits until it is processed, `make status` shows where it is, "
+          f"`make down` stops it; runner log: {STATE_DIR / 'functions.log'}")
     return 0
+
+
+def _gone(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    return False
+
+
+def _stop_database(info: dict[str, Any]) -> str:
+    """Stop the stack's PostgreSQL by its data directory, whatever runs it now, and delete the data;
+    says what was still running."""
+    postgres = info.get("postgres")
+    if not postgres:
+        return ""
+    data = Path(postgres["data_dir"])
+    left = server_processes(data)
+    stop_server(data, postgres["port"], fast=False)
+    if data.parent.name.startswith("pg-local-"):  # the stack's own temporary directory, nothing else
+        shutil.rmtree(data.parent, ignore_errors=True)
+    return f"; stopped {len(left)} PostgreSQL process(es) it had left on port {postgres['port']}" if left else ""
 
 
 def down(args: argparse.Namespace) -> int:
-    if not STACK_FILE.is_file():
+    try:
+        info = read_stack()
+    except NoStack:
         print("no local stack is running (`make up` starts one)")
         return 0
-    pid = json.loads(STACK_FILE.read_text())["pid"]
+    pid = info["pid"]
     try:
         os.kill(pid, signal.SIGTERM)
+        stopped = True
     except ProcessLookupError:
-        STACK_FILE.unlink(missing_ok=True)
-        print(f"the local stack (pid {pid}) was already gone; cleaned up its state file")
-        return 0
+        stopped = False
     deadline = time.monotonic() + args.timeout
-    while time.monotonic() < deadline:
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            print(f"local stack (pid {pid}) stopped")
-            return 0
+    while stopped and not _gone(pid) and time.monotonic() < deadline:
         time.sleep(0.2)
-    print(f"error: the local stack (pid {pid}) did not stop within {args.timeout:g} s", file=sys.stderr)
-    return 1
+    hung = not _gone(pid)
+    if hung:
+        os.kill(pid, signal.SIGKILL)
+    leftovers = _stop_database(info)  # after a clean stop there is nothing left; after a crash, or a restart, there is
+    STACK_FILE.unlink(missing_ok=True)
+    STATUS_FILE.unlink(missing_ok=True)
+    if hung:
+        print(f"error: the local stack (pid {pid}) did not stop within {args.timeout:g} s; killed it{leftovers}", file=sys.stderr)
+        return 1
+    if not stopped:
+        print(f"the local stack (pid {pid}) was already gone; cleaned up its state file{leftovers}")
+        return 0
+    print(f"local stack (pid {pid}) stopped{leftovers}")
+    return 0
 
 
 def send_command(args: argparse.Namespace) -> int:
-    if not STACK_FILE.is_file():
-        print("error: no local stack is running; start one with `make up`", file=sys.stderr)
-        return 1
-    info = json.loads(STACK_FILE.read_text())
+    info = read_stack()
     stream = args.stream or info["stream"]
     records = generate(args.records, args.users, args.malformed, args.seed or int(time.time()))
-    traffic = send(_kinesis(info["endpoint"], info["region"]), stream, records)
+    traffic = send(_client("kinesis", info), stream, records)
     print(f"sent {traffic.total:,} records to {stream} ({len(traffic.malformed)} malformed); "
           f"query them: psql {info['database']} -c 'SELECT count(*) FROM clickstream_events'")
     return 0
+
+
+def _dead_letter_depth(info: dict[str, Any]) -> int:
+    attributes = _client("sqs", info).get_queue_attributes(
+        QueueUrl=info["dlq_url"], AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"])
+    return sum(int(value) for value in attributes["Attributes"].values())
+
+
+def status_command(args: argparse.Namespace) -> int:
+    """Where the running stack is: per shard, the dead-letter queue, and whether it has drained."""
+    info = read_stack()
+    status = read_status()
+    why_not = recently_drained(status, time.time())
+    report = {"pid": info["pid"], "drained": why_not is None, "not_drained_because": why_not,
+              "dead_letter_messages": _dead_letter_depth(info), "shards": status["shards"],
+              "async_in_flight": status["async_in_flight"], "errors": status["errors"]}
+    if args.json:
+        print(json.dumps(report, indent=2))
+        return 0
+    rows = [[s["shard"], f"{s['records_read']:,}", s["checkpoint"] or "-", f"{s['pending']:,}",
+             f"{s['millis_behind_latest']:,}", str(s["in_flight"])] for s in status["shards"]]
+    print(render(["shard", "read", "checkpoint", "pending", "ms behind", "in flight"], rows))
+    print(f"\ndead-letter queue: {report['dead_letter_messages']:,} message(s)")
+    print("drained: yes" if why_not is None else f"drained: no ({why_not})")
+    for error in status["errors"]:
+        print(f"runner error: {error}")
+    return 0
+
+
+def wait_command(args: argparse.Namespace) -> int:
+    """Exit 0 once everything sent before this command is processed; 1 with one line on timeout."""
+    since = time.time()
+    deadline = time.monotonic() + args.timeout
+    while True:
+        info = read_stack()
+        if _gone(info["pid"]):
+            raise NoStack(f"the local stack (pid {info['pid']}) is not running; `make down` cleans up, `make up` starts one")
+        why_not = not_drained(read_status(), since, time.time())
+        if why_not is None:
+            print(f"drained in {time.time() - since:.1f} s")
+            return 0
+        if time.monotonic() > deadline:
+            print(f"error: not drained within {args.timeout:g} s: {why_not}", file=sys.stderr)
+            return 1
+        time.sleep(0.1)
 
 
 def parser() -> argparse.ArgumentParser:
@@ -171,6 +264,12 @@ def parser() -> argparse.ArgumentParser:
     traffic_options(p, 1000)
     p.add_argument("--stream", help="stream name (default: the root module's stream_name output)")
     p.set_defaults(run=send_command)
+    p = commands.add_parser("status", help="per shard: records read, checkpoint, pending, lag; DLQ depth; drained or not")
+    p.add_argument("--json", action="store_true", help="one JSON document instead of the table")
+    p.set_defaults(run=status_command)
+    p = commands.add_parser("wait", help="wait until everything sent so far is processed (exit 0), or time out (exit 1)")
+    p.add_argument("--timeout", type=float, default=300, help="seconds to wait before giving up")
+    p.set_defaults(run=wait_command)
     return top
 
 
@@ -182,6 +281,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted; everything started was stopped", file=sys.stderr)
         return 130
+    except NoStack as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
     except Exception as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

@@ -16,6 +16,7 @@ from pipeline_contract.errors import OutputsError
 STREAM_NAME = "stream_name"
 DEAD_LETTER_QUEUE_URL = "dead_letter_queue_url"
 ARCHIVE_BUCKET = "archive_bucket"
+ARCHIVE_PREFIX = "archive_prefix"
 DB_PROXY_ENDPOINT = "db_proxy_endpoint"
 DB_NAME = "db_name"
 DB_USERNAME = "db_username"
@@ -27,7 +28,8 @@ class Deployment:
 
     stream_name: str  # the stream producers write to
     dlq_url: str  # the dead-letter queue of poison records
-    archive_bucket: str  # batches the mapping gave up on
+    archive_bucket: str  # batches the mapping gave up on, and dead-letter messages too large for SQS
+    archive_prefix: str  # where in archive_bucket the failed-batch archives are
     db_host: str  # the RDS Proxy endpoint the functions connect to
     db_name: str
     db_user: str
@@ -38,6 +40,7 @@ OUTPUT_OF = {
     "stream_name": STREAM_NAME,
     "dlq_url": DEAD_LETTER_QUEUE_URL,
     "archive_bucket": ARCHIVE_BUCKET,
+    "archive_prefix": ARCHIVE_PREFIX,
     "db_host": DB_PROXY_ENDPOINT,
     "db_name": DB_NAME,
     "db_user": DB_USERNAME,

@@ -15,7 +15,7 @@ from pipeline_common.retry import RetryPolicy
 
 from stream_processor.batch import BatchFailed, BatchLimits, BatchProcessor
 from stream_processor.db_auth import connect_kwargs
-from stream_processor.dead_letter import SqsDeadLetter
+from stream_processor.dead_letter import PayloadBucket, SqsDeadLetter
 from stream_processor.postgres_sink import PostgresSink
 from stream_processor.settings import load_settings
 
@@ -23,7 +23,10 @@ SETTINGS = load_settings(os.environ)
 LOG = JsonLogger("stream_processor", SETTINGS.log_level)
 PROCESSOR = BatchProcessor(
     sink=PostgresSink(lambda: connect_kwargs(SETTINGS), ensure_schema=SETTINGS.db_ensure_schema),
-    dead_letter=SqsDeadLetter(SETTINGS.dlq_url, lambda: aws_clients.client("sqs", SETTINGS.region)),
+    dead_letter=SqsDeadLetter(
+        SETTINGS.dlq_url, lambda: aws_clients.client("sqs", SETTINGS.region),
+        PayloadBucket(SETTINGS.dlq_payload_bucket, SETTINGS.dlq_payload_prefix, lambda: aws_clients.client("s3", SETTINGS.region)),
+    ),
     limits=BatchLimits(
         max_event_bytes=SETTINGS.max_event_bytes,
         chunk_size=SETTINGS.chunk_size,

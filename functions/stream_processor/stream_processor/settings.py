@@ -16,6 +16,8 @@ class Settings:
 
     log_level: str
     dlq_url: str
+    dlq_payload_bucket: str
+    dlq_payload_prefix: str
     db_host: str
     db_port: int
     db_name: str
@@ -44,6 +46,8 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
     return Settings(
         log_level=env.choice("LOG_LEVEL", ("DEBUG", "INFO", "WARNING", "ERROR"), "INFO"),
         dlq_url=env.text("DLQ_URL"),
+        dlq_payload_bucket=env.text("DLQ_PAYLOAD_BUCKET"),
+        dlq_payload_prefix=env.text("DLQ_PAYLOAD_PREFIX", "dead-letter/"),
         db_host=env.text("DB_HOST"),
         db_port=env.integer("DB_PORT", 5432, minimum=1, maximum=65535),
         db_name=env.text("DB_NAME"),

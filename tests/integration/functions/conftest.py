@@ -57,6 +57,14 @@ def dlq_url(aws: MotoServer) -> str:
     return aws_clients.client("sqs").create_queue(QueueName=f"dlq-{uuid.uuid4().hex[:10]}")["QueueUrl"]
 
 
+@pytest.fixture
+def payload_bucket(aws: MotoServer) -> str:
+    """A bucket for dead-letter messages too large for SQS (the root module uses its archive bucket)."""
+    name = f"payloads-{uuid.uuid4().hex[:10]}"
+    aws_clients.client("s3").create_bucket(Bucket=name)
+    return name
+
+
 def drain_queue(queue_url: str) -> list[dict]:
     """Every message currently in the queue (moto delivers them all within a few polls)."""
     sqs = aws_clients.client("sqs")

@@ -22,9 +22,9 @@ def invoke(tmp_path: Path, task: Path, layer: Path, handler: str, env: dict[str,
     return result, [orjson.loads(line) for line in lines[:-1]]
 
 
-def test_stream_processor_runs_from_the_deployed_layout(tmp_path, database, dlq_url, aws):
+def test_stream_processor_runs_from_the_deployed_layout(tmp_path, database, dlq_url, payload_bucket, aws):
     task, layer, handler = deploy(tmp_path, "stream_processor", "stream_processor")
-    env = {**aws.env(), "DLQ_URL": dlq_url, "DB_HOST": "127.0.0.1", "DB_PORT": str(database.server.port),
+    env = {**aws.env(), "DLQ_URL": dlq_url, "DLQ_PAYLOAD_BUCKET": payload_bucket, "DB_HOST": "127.0.0.1", "DB_PORT": str(database.server.port),
            "DB_NAME": database.name, "DB_USER": "postgres", "DB_AUTH": "trust", "LOG_LEVEL": "INFO"}
     event = clickstream_batch(300)
     event["Records"][7]["kinesis"]["data"] = "bm90IGpzb24="  # "not json"

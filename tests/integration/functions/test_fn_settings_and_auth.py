@@ -10,8 +10,8 @@ from pipeline_common import aws_clients
 from stream_processor.db_auth import connect_kwargs
 from stream_processor.settings import load_settings
 
-BASE = {"DLQ_URL": "https://sqs.us-east-1.amazonaws.com/123456789012/dlq", "DB_HOST": "proxy.example.internal",
-        "DB_NAME": "clickstream", "DB_USER": "app", "AWS_REGION": "us-east-1"}
+BASE = {"DLQ_URL": "https://sqs.us-east-1.amazonaws.com/123456789012/dlq", "DLQ_PAYLOAD_BUCKET": "archive",
+        "DB_HOST": "proxy.example.internal", "DB_NAME": "clickstream", "DB_USER": "app", "AWS_REGION": "us-east-1"}
 
 
 def test_iam_mode_signs_a_token_for_the_proxy_endpoint(aws):

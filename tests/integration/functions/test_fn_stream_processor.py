@@ -12,18 +12,21 @@ from kinesis_events import FakeContext, clickstream_batch, clickstream_events, k
 from pipeline_common import aws_clients
 from pipeline_common.retry import RetryPolicy
 from stream_processor.batch import BatchFailed, BatchLimits, BatchProcessor
-from stream_processor.dead_letter import SqsDeadLetter
+from stream_processor.dead_letter import PayloadBucket, SqsDeadLetter
 from stream_processor.postgres_sink import PostgresSink
 
 FAST_RETRY = RetryPolicy(max_attempts=2, base_delay=0.01, max_delay=0.02)
 
 
-def make_processor(database, dlq_url: str, **limits) -> BatchProcessor:
+def make_processor(database, dlq_url: str, payload_bucket: str = "no-such-bucket", **limits) -> BatchProcessor:
+    """`payload_bucket` is used only by messages too large for SQS, which test_fn_dead_letter.py sends."""
     limits.setdefault("sink_policy", FAST_RETRY)
     limits.setdefault("time_reserve_seconds", 1.0)
     return BatchProcessor(
         sink=PostgresSink(database.connect_kwargs),
-        dead_letter=SqsDeadLetter(dlq_url, lambda: aws_clients.client("sqs"), policy=FAST_RETRY),
+        dead_letter=SqsDeadLetter(dlq_url, lambda: aws_clients.client("sqs"),
+                                  PayloadBucket(payload_bucket, "dead-letter/", lambda: aws_clients.client("s3")),
+                                  policy=FAST_RETRY),
         limits=BatchLimits(**limits),
     )
 
@@ -95,7 +98,7 @@ def test_poison_records_reach_the_dlq_with_payload_and_reason_and_the_rest_is_st
         body = orjson.loads(message["Body"])
         assert (label, body["reason"]) == (label, reason)
         assert message["MessageAttributes"]["reason"]["StringValue"] == reason
-        assert base64.b64decode(body["data"]) == raw and body["dataTruncated"] is False
+        assert base64.b64decode(body["data"]) == raw and body["dataBase64Chars"] == len(body["data"])
         assert body["partitionKey"] == record["partitionKey"]
         assert body["detail"]
     bad_base64 = orjson.loads(messages["9" * 56]["Body"])

@@ -1,8 +1,9 @@
 """The root module applied on the emulator and the reliability claim checked end to end.
 
-10,000 clickstream records over several shards and many partition keys, 0.1% malformed, and a
-database outage in the middle: every valid record must land in PostgreSQL exactly once, every
-malformed one in the dead-letter queue with its payload, per-key order kept, retries bounded.
+10,000 clickstream records over several shards and many partition keys, 0.1% malformed (two of
+them ~900 KB), and a database outage in the middle: every valid record must land in PostgreSQL
+exactly once, every malformed one in the dead-letter queue with its whole payload, per-key order
+kept, retries bounded.
 
 The deployment is the session's `root_stack` (tests/integration/root_stack/conftest.py), shared with other
 tests: every count here is of this test's own traffic, or a change of the runner's counters.
@@ -74,7 +75,7 @@ def test_ten_thousand_records_with_poison_and_a_sink_outage_lose_nothing(root_st
         wait_until(lambda: counters(runner)["retries"] > before["retries"], RETRY_DEADLINE_S,
                    "the mapping to retry a batch during the database outage")
     assert runner.wait_idle(300), "pipeline did not drain"
-    summary = collect(traffic, runner, root_stack.db_dsn, deployment.dlq_url, deployment.archive_bucket)
+    summary = collect(traffic, runner, root_stack.db_dsn, deployment)
     print(summary.render())
     added = counters(runner)
     added.subtract(before)
@@ -85,6 +86,8 @@ def test_ten_thousand_records_with_poison_and_a_sink_outage_lose_nothing(root_st
                               (list(traffic.valid),)).fetchone()[0]
     assert stored == summary.sent_valid, "every valid record stored exactly once"
     assert summary.dead_lettered == summary.sent_malformed == summary.dead_letter_payload_matches
+    assert summary.dead_letter_in_s3 == sum(len(data) > 500_000 for data in traffic.malformed) > 0, \
+        "the ~900 KB poison records reach the DLQ whole, through S3"
     assert summary.order_violations == []
     assert added["retries"] > 0, "the outage must have caused retries"
     assert added["discarded"] == 0 and added["on_failure_messages"] == 0
@@ -105,7 +108,7 @@ def test_batches_given_up_during_a_long_outage_are_archived_by_the_failure_handl
         wait_until(lambda: runner.on_failure_messages > before, GIVE_UP_DEADLINE_S,
                    "the mapping to give up a batch (an on-failure message) during the database outage")
     assert runner.wait_idle(300), "pipeline did not drain"
-    summary = collect(traffic, runner, root_stack.db_dsn, deployment.dlq_url, deployment.archive_bucket)
+    summary = collect(traffic, runner, root_stack.db_dsn, deployment)
     print(summary.render())
     assert runner.on_failure_messages > before, "the outage must outlast the mapping's retries"
     assert summary.archived_valid > 0 and summary.async_failed == 0

@@ -38,6 +38,12 @@ override_resource {
 }
 
 override_resource {
+  target          = aws_s3_bucket.archive
+  override_during = plan
+  values          = { id = "clickstream-archive-1", arn = "arn:aws:s3:::clickstream-archive-1" }
+}
+
+override_resource {
   target          = aws_kms_key.pipeline
   override_during = plan
   values          = { arn = "arn:aws:kms:eu-west-1:111122223333:key/pipeline" }
@@ -125,6 +131,14 @@ run "stream_processor_mapping_is_safe" {
     condition     = length([for s in jsondecode(module.stream_processor.policy_json).Statement : s if s.Sid == "ReadDatabaseSecret"]) == 0
     error_message = "with IAM auth the processor must not be able to read the database password"
   }
+  assert {
+    condition = alltrue([
+      [for s in jsondecode(module.stream_processor.policy_json).Statement : s.Resource if s.Sid == "KeepLargePoisonRecords"] == [["arn:aws:s3:::clickstream-archive-1/dead-letter/*"]],
+      [for s in jsondecode(module.stream_processor.policy_json).Statement : s.Action if s.Sid == "KeepLargePoisonRecords"] == [["s3:PutObject"]],
+      [for s in jsondecode(module.stream_processor.policy_json).Statement : s.Resource if s.Sid == "EncryptLargePoisonRecords"] == [["arn:aws:kms:eu-west-1:111122223333:key/pipeline"]],
+    ])
+    error_message = "the processor may write dead-letter payloads under dead-letter/ of the archive only, encrypted with the pipeline key"
+  }
 }
 
 run "wiring_of_functions_endpoints_and_archive" {
@@ -188,6 +202,14 @@ run "secret_auth_grants_the_secret_instead" {
     condition     = length([for s in jsondecode(module.stream_processor.policy_json).Statement : s if s.Sid == "ConnectThroughProxy"]) == 0 && length([for s in jsondecode(module.stream_processor.policy_json).Statement : s if s.Sid == "ReadDatabaseSecret"]) == 1
     error_message = "secret auth reads the secret and needs no rds-db:connect"
   }
+}
+
+run "dead_letter_prefix_inside_the_archive_prefix_is_rejected" {
+  command = plan
+  variables {
+    dead_letter_prefix = "failed-batches/poison/"
+  }
+  expect_failures = [var.dead_letter_prefix]
 }
 
 run "az_count_1_is_rejected" {

@@ -9,17 +9,19 @@ from pipeline_common.config import ConfigError
 from stream_processor.db_auth import connect_kwargs
 from stream_processor.settings import load_settings
 
-BASE = {"DLQ_URL": "https://sqs.us-east-1.amazonaws.com/123456789012/dlq", "DB_HOST": "proxy.example.internal",
-        "DB_NAME": "clickstream", "DB_USER": "app", "AWS_REGION": "us-east-1"}
+BASE = {"DLQ_URL": "https://sqs.us-east-1.amazonaws.com/123456789012/dlq", "DLQ_PAYLOAD_BUCKET": "archive",
+        "DB_HOST": "proxy.example.internal", "DB_NAME": "clickstream", "DB_USER": "app", "AWS_REGION": "us-east-1"}
 
 
 def test_defaults_are_safe_for_aws():
     settings = load_settings(BASE)
     assert (settings.db_auth, settings.db_sslmode, settings.db_port, settings.chunk_size) == ("iam", "require", 5432, 1000)
+    assert (settings.dlq_payload_bucket, settings.dlq_payload_prefix) == ("archive", "dead-letter/")
 
 
 @pytest.mark.parametrize("change, message", [
     ({"DLQ_URL": ""}, "environment variable DLQ_URL is required"),
+    ({"DLQ_PAYLOAD_BUCKET": " "}, "environment variable DLQ_PAYLOAD_BUCKET is required"),
     ({"DB_AUTH": "password"}, "DB_AUTH must be one of iam, secret, trust, got 'password'"),
     ({"DB_AUTH": "secret"}, "DB_AUTH=secret needs DB_SECRET_ARN"),
     ({"DB_USER": ""}, "DB_AUTH=iam needs DB_USER"),

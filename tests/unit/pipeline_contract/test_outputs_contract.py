@@ -13,7 +13,7 @@ from repo_paths import REPO_ROOT
 
 VALUES = {
     "stream_name": "clickstream", "dead_letter_queue_url": "http://localhost/000000000000/poison",
-    "archive_bucket": "clickstream-archive", "db_proxy_endpoint": "clickstream.proxy.example", "db_name": "clicks",
+    "archive_bucket": "clickstream-archive", "archive_prefix": "failed-batches/", "db_proxy_endpoint": "clickstream.proxy.example", "db_name": "clicks",
     "db_username": "clicks_app", "kms_key_arn": "arn:aws:kms:us-east-1:000000000000:key/k",
 }
 
@@ -38,7 +38,7 @@ def test_every_deployment_field_has_its_output() -> None:
 def test_read_deployment_takes_each_field_from_its_output() -> None:
     assert read_deployment(VALUES) == Deployment(
         stream_name="clickstream", dlq_url="http://localhost/000000000000/poison", archive_bucket="clickstream-archive",
-        db_host="clickstream.proxy.example", db_name="clicks", db_user="clicks_app")
+        archive_prefix="failed-batches/", db_host="clickstream.proxy.example", db_name="clicks", db_user="clicks_app")
 
 
 @pytest.mark.parametrize(("outputs", "problem"), [

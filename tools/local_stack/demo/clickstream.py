@@ -12,12 +12,14 @@ from typing import Any
 EVENT_TYPES = ("page_view", "click", "scroll", "add_to_cart", "search", "purchase")
 PAGES = ("/", "/products", "/products/42", "/cart", "/checkout", "/search?q=shoes")
 
-# Each malformed kind is something a real producer sends by mistake.
+# Each malformed kind is something a real producer sends by mistake; the last one, ~900 KB (a
+# Kinesis record may be 1 MB), is too large for an SQS message and reaches the DLQ through S3.
 MALFORMED = (
     lambda rng: b"{not json",
     lambda rng: json.dumps({"event_id": "not-a-uuid", "event_type": "click"}).encode(),
     lambda rng: json.dumps({**_event(rng, "u-x", datetime.now(UTC)), "event_type": "teleport"}).encode(),
     lambda rng: json.dumps({**_event(rng, "u-x", datetime.now(UTC)), "timestamp": "yesterday"}).encode(),
+    lambda rng: json.dumps({**_event(rng, "u-x", datetime.now(UTC)), "properties": {"trace": "x" * 900_000}}).encode(),
 )
 
 
@@ -50,27 +52,42 @@ class Traffic:
 
 
 def generate(count: int, users: int, malformed_share: float, seed: int) -> list[tuple[str, bytes, str | None]]:
-    """(partition key, data, event_id or None for malformed) in send order."""
+    """(partition key, data, event_id or None for malformed) in send order; the malformed kinds take turns."""
     rng = random.Random(seed)
     malformed_count = round(count * malformed_share)
     bad_positions = set(rng.sample(range(count), malformed_count)) if malformed_count else set()
     start = datetime.now(UTC) - timedelta(seconds=count // 100)
     records: list[tuple[str, bytes, str | None]] = []
+    bad = 0
     for i in range(count):
         user = f"user-{rng.randrange(users):04d}"
         if i in bad_positions:
-            records.append((user, MALFORMED[i % len(MALFORMED)](rng), None))
+            records.append((user, MALFORMED[bad % len(MALFORMED)](rng), None))
+            bad += 1
         else:
             event = _event(rng, user, start + timedelta(milliseconds=10 * i))
             records.append((user, json.dumps(event).encode(), event["event_id"]))
     return records
 
 
+def _chunks(records: list[tuple[str, bytes, str | None]]) -> list[list[tuple[str, bytes, str | None]]]:
+    """Consecutive records in PutRecords calls: at most 500 records and 5 MiB each."""
+    chunks: list[list[tuple[str, bytes, str | None]]] = []
+    size = 0
+    for record in records:
+        cost = len(record[0].encode()) + len(record[1])
+        if not chunks or len(chunks[-1]) == 500 or size + cost > 5 * 1024 * 1024:
+            chunks.append([])
+            size = 0
+        chunks[-1].append(record)
+        size += cost
+    return chunks
+
+
 def send(kinesis: Any, stream: str, records: list[tuple[str, bytes, str | None]], traffic: Traffic | None = None) -> Traffic:
-    """PutRecords in chunks of 500, resending throttled entries; records of one key keep their order."""
+    """PutRecords within its limits, resending throttled entries; records of one key keep their order."""
     traffic = traffic or Traffic()
-    for start in range(0, len(records), 500):
-        chunk = records[start:start + 500]
+    for chunk in _chunks(records):
         pending = list(range(len(chunk)))
         while pending:
             response = kinesis.put_records(StreamName=stream, Records=[

@@ -1,7 +1,7 @@
-"""Transient sink failures: the database refuses connections for a while, as during a failover.
+"""Transient sink failures: the database refuses connections for a while, or is down, as during a failover.
 
-Done at the database (no connections allowed, existing ones cut) rather than
-inside the function, so the deployed code meets a real outage and its own
+Done at the database (no connections allowed, existing ones cut; or the server stopped and started
+again) rather than inside the function, so the deployed code meets a real outage and its own
 reconnect and retry paths are what gets tested.
 """
 
@@ -9,8 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import psycopg
+
+from local_stack.emulators.postgres import restart_server, stop_server
 
 
 def _set_connections(admin_dsn: str, database: str, allowed: bool) -> None:
@@ -29,3 +32,14 @@ def database_outage(admin_dsn: str, database: str) -> Iterator[None]:
         yield
     finally:
         _set_connections(admin_dsn, database, True)
+
+
+@contextmanager
+def server_outage(data_dir: Path, port: int) -> Iterator[None]:
+    """Inside the block the PostgreSQL server on `data_dir` is down (fast shutdown, like a failover);
+    afterwards pg_ctl starts it again on the same port, so the server that runs on is nobody's child."""
+    stop_server(data_dir, port, fast=True)
+    try:
+        yield
+    finally:
+        restart_server(data_dir, port)

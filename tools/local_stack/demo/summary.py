@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import psycopg
+from pipeline_contract.dead_letter import poison_message, s3_pointer
+from pipeline_contract.outputs import Deployment
 from text_table import render
 
 from local_stack.demo.clickstream import Traffic
@@ -31,6 +33,7 @@ class Summary:
     missing_ids: list[str] = field(default_factory=list)
     dead_lettered: int = 0
     dead_letter_payload_matches: int = 0
+    dead_letter_in_s3: int = 0  # messages too large for SQS: the queue held a pointer to S3
     order_violations: list[str] = field(default_factory=list)
     batches: BatchOutcome = field(default_factory=BatchOutcome)  # the mapping's work, summed over shards
     cold_starts: int = 0
@@ -52,7 +55,8 @@ class Summary:
         rows = [
             ["records sent", f"{self.sent:,}", f"{self.sent_valid:,} valid, {self.sent_malformed:,} malformed"],
             ["stored in PostgreSQL", f"{self.stored_of_sent:,}", f"{len(self.missing_ids):,} valid records neither stored nor archived"],
-            ["dead-lettered (SQS)", f"{self.dead_lettered:,}", f"{self.dead_letter_payload_matches:,} with the exact payload sent"],
+            ["dead-lettered (SQS)", f"{self.dead_lettered:,}", f"{self.dead_letter_payload_matches:,} with the exact payload sent, "
+             f"{self.dead_letter_in_s3:,} of them through S3 (too large for SQS)"],
             ["invocations", f"{self.batches.invocations:,}", f"{self.cold_starts} cold starts"],
             ["retried batches", f"{self.batches.retries:,}", f"{self.batches.bisections} bisections, {self.batches.partial_failures} partial batch responses"],
             ["on-failure messages", f"{self.on_failure_messages:,}", f"{self.batches.discarded:,} records given up by the mapping"],
@@ -70,13 +74,14 @@ class Summary:
         return text
 
 
-def _drain(sqs: Any, url: str) -> list[dict[str, Any]]:
-    messages = []
+def _drain(sqs: Any, url: str) -> list[str]:
+    """The bodies of every message in the queue, which is left empty."""
+    bodies = []
     while batch := sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=0).get("Messages"):
-        messages += [json.loads(m["Body"]) for m in batch]
+        bodies += [m["Body"] for m in batch]
         sqs.delete_message_batch(QueueUrl=url, Entries=[{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]}
                                                         for i, m in enumerate(batch)])
-    return messages
+    return bodies
 
 
 def _order_violations(conn: psycopg.Connection, traffic: Traffic) -> list[str]:
@@ -95,10 +100,10 @@ def _order_violations(conn: psycopg.Connection, traffic: Traffic) -> list[str]:
     return violations
 
 
-def _archived_event_ids(s3: Any, bucket: str) -> tuple[int, set[str]]:
+def _archived_event_ids(s3: Any, bucket: str, prefix: str) -> tuple[int, set[str]]:
     """(objects, event_ids) of the records the failure handler archived."""
     objects, ids = 0, set()
-    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket):
+    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
         for item in page.get("Contents", []):
             objects += 1
             document = json.loads(gzip.decompress(s3.get_object(Bucket=bucket, Key=item["Key"])["Body"].read()))
@@ -110,31 +115,29 @@ def _archived_event_ids(s3: Any, bucket: str) -> tuple[int, set[str]]:
     return objects, ids
 
 
-def collect(traffic: Traffic, runner: MappingRunner, dsn: str, dlq_url: str | None, archive_bucket: str | None) -> Summary:
+def collect(traffic: Traffic, runner: MappingRunner, dsn: str, deployment: Deployment) -> Summary:
     summary = Summary(sent=traffic.total, sent_valid=len(traffic.valid), sent_malformed=len(traffic.malformed))
     with psycopg.connect(dsn) as conn:
         ids = {row[0] for row in conn.execute("SELECT event_id::text FROM clickstream_events").fetchall()}
         summary.stored_rows = len(ids)
         summary.stored_of_sent = len(ids & traffic.valid.keys())
         summary.order_violations = _order_violations(conn, traffic)
-    archived: set[str] = set()
-    if archive_bucket:
-        summary.archived_objects, archived = _archived_event_ids(runner.clients("s3"), archive_bucket)
-        summary.archived_valid = len((archived & traffic.valid.keys()) - ids)
+    s3 = runner.clients("s3")
+    summary.archived_objects, archived = _archived_event_ids(s3, deployment.archive_bucket, deployment.archive_prefix)
+    summary.archived_valid = len((archived & traffic.valid.keys()) - ids)
     summary.missing_ids = sorted(traffic.valid.keys() - ids - archived)
-    if dlq_url:
-        # Delivery to the DLQ is at-least-once; eventID (shard:sequence) identifies a record.
-        messages = {m.get("eventID"): m for m in _drain(runner.clients("sqs"), dlq_url)}
-        summary.dead_lettered = len(messages)
-        sent_bad = Counter(base64.b64encode(data).decode() for data in traffic.malformed)
-        received: Counter[str] = Counter(str(m.get("data")) for m in messages.values())
-        summary.dead_letter_payload_matches = sum((received & sent_bad).values())
+    # Delivery to the DLQ is at-least-once; eventID (shard:sequence) identifies a record.
+    bodies = _drain(runner.clients("sqs"), deployment.dlq_url)
+    messages = {m.get("eventID"): m for m in (poison_message(body, s3) for body in bodies)}
+    summary.dead_lettered = len(messages)
+    summary.dead_letter_in_s3 = len({s3_pointer(body) for body in bodies} - {None})
+    sent_bad = Counter(base64.b64encode(data).decode() for data in traffic.malformed)
+    received: Counter[str] = Counter(str(m.get("data")) for m in messages.values())
+    summary.dead_letter_payload_matches = sum((received & sent_bad).values())
     for poller in runner.pollers:
-        outcome = poller.stats.outcome
-        summary.batches.add(outcome)
-        summary.shards.append([f"{poller.stream_name}/{poller.shard_id}", poller.stats.records_read,
-                               poller.checkpoint.sequence_number or "-", poller.checkpoint.pending,
-                               poller.stats.millis_behind_latest])
+        summary.batches.add(poller.stats.outcome)
+    summary.shards = [[shard.shard, shard.records_read, shard.checkpoint or "-", shard.pending, shard.millis_behind_latest]
+                      for shard in runner.shard_status()]
     summary.cold_starts = sum(invoker.cold_starts for invoker in runner.registry.all())
     summary.on_failure_messages = runner.on_failure_messages
     summary.async_invocations = runner.sns.stats.invocations

@@ -17,17 +17,18 @@ def free_port() -> int:
         return port
 
 
+def listening(port: int) -> bool:
+    """Something accepts connections on 127.0.0.1:port."""
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+            return True
+    except OSError:
+        return False
+
+
 def wait_for_port(port: int, timeout: float, what: str) -> None:
     """Block until something accepts connections on 127.0.0.1:port."""
-
-    def listening() -> bool:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                return True
-        except OSError:
-            return False
-
-    wait_until(listening, timeout, f"{what} to listen on 127.0.0.1:{port}", interval=0.05)
+    wait_until(lambda: listening(port), timeout, f"{what} to listen on 127.0.0.1:{port}", interval=0.05)
 
 
 def stop_process(process: subprocess.Popen[bytes] | None, grace: float) -> None:

@@ -21,7 +21,7 @@ from local_stack.esm.aws_clients import AwsClients
 from local_stack.esm.batch_retry import Discard, RetryPolicy
 from local_stack.esm.failure_destination import on_failure_record, s3_object_key, send_to_destination
 from local_stack.esm.kinesis_records import StreamRecord, event_record
-from local_stack.esm.shard_poller import ShardPoller
+from local_stack.esm.shard_poller import ShardPoller, ShardStatus
 from local_stack.esm.sns_delivery import SnsDelivery
 from local_stack.runtime.function_registry import FunctionRegistry
 from local_stack.runtime.invoker import FunctionInvoker, LocalOverrides
@@ -112,6 +112,9 @@ class MappingRunner:
 
     def idle(self) -> bool:
         return all(p.idle() for p in self.pollers) and not self.sns.busy()
+
+    def shard_status(self) -> list[ShardStatus]:
+        return [poller.status() for poller in self.pollers]
 
     def wait_idle(self, timeout_s: float, settle_s: float = 0.6) -> bool:
         """True once everything is processed and stays so for settle_s (async deliveries included)."""

@@ -28,6 +28,21 @@ class ShardStats:
     batches: int = 0
     outcome: BatchOutcome = field(default_factory=BatchOutcome)
     at_tip: bool = False
+    tip_seen_at: float = 0.0  # wall clock when the last GetRecords that found nothing new was sent
+
+
+@dataclass(frozen=True)
+class ShardStatus:
+    """One shard at one moment, as `python -m local_stack status` and the demo summary show it."""
+
+    shard: str  # stream/shardId
+    records_read: int
+    checkpoint: str | None
+    pending: int  # read, not yet finished (buffered, in flight or waiting for an earlier record)
+    millis_behind_latest: int
+    in_flight: int  # batches being invoked or retried
+    idle: bool  # read up to the tip, nothing buffered or in flight
+    tip_seen_at: float
 
 
 @dataclass
@@ -69,7 +84,19 @@ class ShardPoller:
     def idle(self) -> bool:
         """Read up to the tip and nothing buffered or in flight."""
         with self._cond:
-            return self.stats.at_tip and not any(self._lanes) and not any(self._busy)
+            return self._idle()
+
+    def _idle(self) -> bool:  # with self._cond held
+        return self.stats.at_tip and not any(self._lanes) and not any(self._busy)
+
+    def status(self) -> ShardStatus:
+        with self._cond:
+            return ShardStatus(
+                shard=f"{self.stream_name}/{self.shard_id}", records_read=self.stats.records_read,
+                checkpoint=self.checkpoint.sequence_number, pending=self.checkpoint.pending,
+                millis_behind_latest=self.stats.millis_behind_latest, in_flight=sum(self._busy),
+                idle=self._idle(),
+                tip_seen_at=self.stats.tip_seen_at)
 
     def _iterator(self) -> str:
         kwargs: dict[str, Any] = {"StreamName": self.stream_name, "ShardId": self.shard_id}
@@ -86,6 +113,7 @@ class ShardPoller:
         try:
             iterator: str | None = self._iterator()
             while iterator and not self._stop.is_set():
+                asked_at = time.time()
                 response = self.kinesis.get_records(ShardIterator=iterator, Limit=10000)
                 records = [StreamRecord.from_get_records(r) for r in response["Records"]]
                 iterator = response.get("NextShardIterator")
@@ -96,6 +124,8 @@ class ShardPoller:
                     self.stats.records_read += len(records)
                     self.stats.millis_behind_latest = int(response.get("MillisBehindLatest", 0))
                     self.stats.at_tip = not records and self.stats.millis_behind_latest == 0
+                    if self.stats.at_tip:
+                        self.stats.tip_seen_at = asked_at
                     self._cond.notify_all()
                 if not records:
                     self._stop.wait(self.poll_interval_s)
