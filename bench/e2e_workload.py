@@ -1,6 +1,10 @@
 """Kinesis batches for the end-to-end benchmark: sizes drawn from a distribution, non-ASCII text,
 nested `properties`, and a share of poison records of several kinds.
 
+Pages follow a Zipf law over 2,000 paths (the top page gets ~12% of the traffic, as on a shop's
+home page), events arrive 10 ms apart (a busy shard's 1,000 records/s), so the per-page/minute
+counters see the repetition a real site gives them.
+
 The clickstream events of tests/integration/functions/kinesis_events.py are all ~600 bytes of
 ASCII with the same shape; real beacons vary. Here every event's JSON size is drawn from a named
 mix (log-normal between a floor and a cap, or narrowly around ~300 bytes), a share of events
@@ -12,6 +16,7 @@ seed, so every variant of the benchmark processes byte-identical batches.
 from __future__ import annotations
 
 import base64
+import itertools
 import math
 import random
 import uuid
@@ -29,6 +34,9 @@ ASCII_WORDS = ("shoes", "jacket", "lamp", "chair", "table", "phone", "case", "ca
 NON_ASCII_WORDS = ("größe", "café", "señal", "crème", "Ærø", "ÉTÉ", "靴", "ジャケット", "椅子", "전화",
                    "книга", "φως", "☕", "🚲", "👟")
 USER_AGENT = "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Safari/605.1.15"
+PAGE_COUNT = 2_000
+PAGE_RANKS = range(PAGE_COUNT)
+PAGE_WEIGHTS = list(itertools.accumulate(1 / (rank + 1) ** 1.1 for rank in PAGE_RANKS))
 POISON_KINDS = ("truncated_json", "bad_base64", "missing_field", "bad_uuid", "naive_timestamp", "wrong_type",
                 "unknown_event_type")
 
@@ -80,6 +88,11 @@ def _word(rng: random.Random, non_ascii: bool) -> str:
     return rng.choice(NON_ASCII_WORDS if non_ascii and rng.random() < 0.6 else ASCII_WORDS)
 
 
+def _page(rank: int, non_ascii: bool) -> str:
+    words = NON_ASCII_WORDS if non_ascii else ASCII_WORDS
+    return f"/{words[rank % len(words)]}/{rank}"
+
+
 def _event(rng: random.Random, when: datetime, target: int, non_ascii: bool) -> dict:
     """One valid event whose compact JSON is about `target` bytes (never below the required fields)."""
     user = rng.randrange(50_000)
@@ -89,7 +102,7 @@ def _event(rng: random.Random, when: datetime, target: int, non_ascii: bool) -> 
         "timestamp": when.isoformat(timespec="milliseconds").replace("+00:00", "Z"),
         "user_id": f"u{user}",
         "session_id": f"s{user}-{rng.randrange(100)}",
-        "page": f"/{rng.choice(NON_ASCII_WORDS if non_ascii else ASCII_WORDS)}/{rng.randrange(500)}",
+        "page": _page(rng.choices(PAGE_RANKS, cum_weights=PAGE_WEIGHTS)[0], non_ascii),
     }
     optional = {
         "duration_ms": rng.randrange(50, 120_000),
@@ -148,7 +161,7 @@ def kinesis_batch(size: int, mix: PayloadMix, seed: int, non_ascii_share: float 
     start = datetime(2026, 11, 26, 12, 0, tzinfo=UTC) + timedelta(minutes=seed)
     records, valid, payload_bytes = [], 0, 0
     for i in range(size):
-        good = _event(rng, start + timedelta(milliseconds=37 * i), mix.draw(rng), rng.random() < non_ascii_share)
+        good = _event(rng, start + timedelta(milliseconds=10 * i), mix.draw(rng), rng.random() < non_ascii_share)
         raw, data = orjson.dumps(good), None
         if rng.random() < poison_rate:
             raw, data = _poison(rng, POISON_KINDS[rng.randrange(len(POISON_KINDS))], good)
