@@ -165,3 +165,13 @@ def test_offsets_are_applied_once(database, dlq_url):
     events = events_with(len(stamps), {i: {"timestamp": s} for i, s in enumerate(stamps)})
     make_processor(database, dlq_url).process(kinesis_event([orjson.dumps(e) for e in events])["Records"])
     assert database.query("SELECT DISTINCT occurred_at FROM clickstream_events") == [(base,)]
+
+
+def test_large_properties_are_compressed_with_lz4_unless_the_table_chose_otherwise(database, dlq_url):
+    compression = ("SELECT attcompression FROM pg_attribute WHERE attrelid = 'clickstream_events'::regclass "
+                   "AND attname = 'properties'")
+    make_processor(database, dlq_url).process(kinesis_event([orjson.dumps(events_with(1, {})[0])])["Records"])
+    assert database.query(compression) == [("l",)]
+    database.query("ALTER TABLE clickstream_events ALTER COLUMN properties SET COMPRESSION pglz")
+    make_processor(database, dlq_url).process(kinesis_event([orjson.dumps(events_with(2, {})[1])])["Records"])
+    assert database.query(compression) == [("p",)]
