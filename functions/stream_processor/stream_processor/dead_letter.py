@@ -9,6 +9,7 @@ with a FIFO queue it is the MessageDeduplicationId, so SQS drops the duplicates 
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -46,6 +47,15 @@ def dead_letter_message(poison: Poison, record: dict) -> dict[str, Any]:
         "dataBase64Chars": len(data),
         "failedAt": datetime.now(UTC).isoformat(timespec="milliseconds"),
     }
+
+
+def message_body(message: dict[str, Any]) -> str:
+    """The message as JSON; a string UTF-8 cannot encode (a lone surrogate in an envelope field) is
+    written as a JSON escape by the standard library instead of failing the whole dead-letter send."""
+    try:
+        return orjson.dumps(message).decode()
+    except TypeError:
+        return json.dumps(message, ensure_ascii=True)
 
 
 def _batches(bodies: Sequence[str]) -> list[list[int]]:
@@ -116,7 +126,7 @@ class SqsDeadLetter:
         if not poison:
             return 0
         messages = [dead_letter_message(p, records[p.index]) for p in poison]
-        bodies = [orjson.dumps(m).decode() for m in messages]
+        bodies = [message_body(m) for m in messages]
         fifo = self.queue_url.endswith(".fifo")
         pending = set(range(len(bodies)))
 

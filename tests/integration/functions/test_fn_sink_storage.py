@@ -3,6 +3,7 @@ still refuses costs a bisection of the chunk and is poison for that record only 
 
 from __future__ import annotations
 
+import json
 import math
 import random
 from datetime import UTC, datetime, timedelta, timezone
@@ -175,3 +176,15 @@ def test_large_properties_are_compressed_with_lz4_unless_the_table_chose_otherwi
     database.query("ALTER TABLE clickstream_events ALTER COLUMN properties SET COMPRESSION pglz")
     make_processor(database, dlq_url).process(kinesis_event([orjson.dumps(events_with(2, {})[1])])["Records"])
     assert database.query(compression) == [("p",)]
+
+
+def test_a_record_whose_envelope_cannot_be_encoded_is_poison_alone(database, dlq_url, queue_messages):
+    """The validator vouches for the payload, not for Kinesis' envelope: a partition key PostgreSQL cannot take
+    (here a lone surrogate, which UTF-8 cannot encode) costs a bisection and poisons that record only."""
+    event = kinesis_event([orjson.dumps(e) for e in events_with(10, {})])
+    event["Records"][6]["kinesis"]["partitionKey"] = "key-\ud800"
+    result = make_processor(database, dlq_url).process(event["Records"])
+    assert result.response == {"batchItemFailures": []}
+    assert result.summary["poison_reasons"] == {"sink_rejected": 1} and result.summary["stored"] == 9
+    body = json.loads(queue_messages(dlq_url)[0]["Body"])  # the key as a JSON escape, which orjson refuses to read
+    assert body["partitionKey"] == "key-\ud800" and "surrogates not allowed" in body["detail"]
