@@ -9,7 +9,6 @@ with a FIFO queue it is the MessageDeduplicationId, so SQS drops the duplicates 
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -55,6 +54,8 @@ def message_body(message: dict[str, Any]) -> str:
     try:
         return orjson.dumps(message).decode()
     except TypeError:
+        import json  # only here: the json module costs the cold start a few ms
+
         return json.dumps(message, ensure_ascii=True)
 
 
