@@ -14,7 +14,6 @@ number, so a redelivered chunk overwrites its objects instead of adding copies.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -78,6 +77,8 @@ def message_body(message: dict[str, Any]) -> str:
     try:
         return orjson.dumps(message).decode()
     except TypeError:
+        import json  # only here: the json module costs the cold start a few ms
+
         return json.dumps(message, ensure_ascii=True)
 
 

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import contextlib
 import struct
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from operator import attrgetter, itemgetter
 from typing import TYPE_CHECKING, Any
 
@@ -115,9 +115,16 @@ WITH inserted AS (
 SELECT count(*) FROM inserted
 """
 
-# Separators and NULL markers for string_to_array: control characters (JSON text holds them only
-# escaped), then private-use characters; a chunk uses the first one none of its values contains.
-SEPARATORS = "\x1f\x1e\x1d\x1c" + "".join(map(chr, range(0xE000, 0xE100)))
+# Separator for string_to_array: a control character JSON text holds only escaped; when a value of
+# the chunk holds it, the first character of CANDIDATES none of the chunk's values contains.
+SEPARATOR = "\x1f"
+_CANDIDATE_RANGES = ((0x1E, 0x1B, -1), (0xE000, 0xF900, 1), (0xF0000, 0xFFFFE, 1))  # controls, private use
+
+
+def candidates() -> Iterator[str]:
+    """Characters a separator or NULL marker may be, in order of preference (generated: 72,000 of them)."""
+    for first, stop, step in _CANDIDATE_RANGES:
+        yield from map(chr, range(first, stop, step))
 # SQLSTATE classes that mean the rows themselves are refused (retrying the same rows cannot help):
 # 22 data exception, 23 integrity constraint violation, 54 program limit exceeded (e.g. index row size).
 DATA_ERROR_CLASSES = frozenset({"22", "23", "54"})
@@ -186,17 +193,28 @@ def int8_array(values: Sequence[int | None]) -> Int8Array:
     return Int8Array(b"".join(parts))
 
 
-def _split_columns(texts: Sequence[list[str]], raws: Sequence[Any]) -> tuple[list[str], bytes, str]:
-    """The text columns and the raw JSON column joined by the first separator none of their values contains."""
-    count = len(raws)
-    for separator in SEPARATORS:
-        joined = [separator.join(values) for values in texts]
-        if all(text.count(separator) == len(values) - 1 for text, values in zip(joined, texts, strict=True)):
-            marker = separator.encode()
-            raw = marker.join(raws)
-            if raw.count(marker) == count - 1:
-                return joined, raw, separator
-    raise ValueError(f"each of the {len(SEPARATORS)} separator characters occurs in the chunk's values")
+class ChunkNotEncodable(ValueError):
+    """The chunk's values hold every candidate separator (72,000 distinct characters): a data error, so the
+    chunk is bisected until the halves can be encoded (one event of at most MAX_EVENT_BYTES always can)."""
+
+
+def _joined(texts: Sequence[list[str]], raws: Sequence[Any], separator: str) -> tuple[list[str], bytes] | None:
+    """The columns joined by `separator`, or None when a value contains it (a count of it tells)."""
+    joined = [separator.join(values) for values in texts]
+    if any(text.count(separator) != len(values) - 1 for text, values in zip(joined, texts, strict=True)):
+        return None
+    marker = separator.encode()
+    raw = marker.join(raws)
+    return (joined, raw) if raw.count(marker) == len(raws) - 1 else None
+
+
+def _free_separator(texts: Sequence[list[str]], raws: Sequence[Any]) -> tuple[str, tuple[list[str], bytes]]:
+    """The first candidate no value of the chunk contains, and the columns joined by it (the rare path)."""
+    used = set(b"".join(raws).decode()).union(*(set("".join(values)) for values in texts))
+    separator = next((c for c in candidates() if c not in used), None)
+    if separator is None:
+        raise ChunkNotEncodable("the chunk's values hold every candidate separator character")
+    return separator, ([separator.join(values) for values in texts], separator.encode().join(raws))
 
 
 def chunk_params(shard_id: str, kinesis: Sequence[dict], events: Sequence[ClickEvent],
@@ -204,19 +222,22 @@ def chunk_params(shard_id: str, kinesis: Sequence[dict], events: Sequence[ClickE
     """The statement's parameters for one chunk: column lists built by map/attrgetter (per record in C)."""
     referrers, user_agents = list(map(_REFERRER, events)), list(map(_USER_AGENT, events))
     # Nullable columns go through str() in C, None becoming "None", which splits back to NULL; only
-    # when a value is "None" itself is a marker no value equals chosen instead (from the end of
-    # SEPARATORS; the separator comes from its start, and its count check refuses a clash).
+    # when a value is "None" itself is a marker no value equals chosen instead.
     if _NONE in referrers or _NONE in user_agents:
-        null = next(m for m in reversed(SEPARATORS) if m not in referrers and m not in user_agents)
+        null = next(m for m in candidates() if m not in referrers and m not in user_agents)
         columns = [[null if value is None else value for value in column] for column in (referrers, user_agents)]
     else:
         null, columns = _NONE, [list(map(str, column)) for column in (referrers, user_agents)]
     # A leading element (dropped in SQL) keeps a chunk of one "" from splitting into no element at all.
-    nullable = [[null, *column] for column in columns]
     texts = [list(map(getter, events)) for getter in (_EVENT_ID, _EVENT_TYPE, _USER_ID, _SESSION_ID, _PAGE)]
-    texts += [*nullable, list(map(_KEY, kinesis)), list(map(_SEQ, kinesis))]
-    joined, properties, separator = _split_columns(texts, list(map(_PROPERTIES, events)))
-    event_ids, event_types, user_ids, session_ids, pages, referrer_text, user_agent_text, keys, sequences = joined
+    texts += [[null, *column] for column in columns]
+    texts += [list(map(_KEY, kinesis)), list(map(_SEQ, kinesis))]
+    raws = list(map(_PROPERTIES, events))
+    separator, split = SEPARATOR, _joined(texts, raws, SEPARATOR)
+    if split is None:
+        separator, split = _free_separator(texts, raws)
+    (event_ids, event_types, user_ids, session_ids, pages, referrer_text, user_agent_text, keys, sequences), \
+        properties = split
     return {
         "shard": shard_id, "sep": separator, "null": null,
         "event_ids": event_ids, "event_types": event_types, "user_ids": user_ids, "session_ids": session_ids,
@@ -238,7 +259,7 @@ def is_data_error(error: BaseException) -> bool:
     sqlstate = getattr(error, "sqlstate", None)
     if sqlstate:
         return sqlstate[:2] in DATA_ERROR_CLASSES
-    return isinstance(error, UnicodeEncodeError)
+    return isinstance(error, UnicodeEncodeError | ChunkNotEncodable)
 
 
 def is_transient(error: BaseException) -> bool:

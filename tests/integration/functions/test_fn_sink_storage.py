@@ -92,7 +92,8 @@ def test_accepted_instants_are_stored_and_read_back_exactly(database, dlq_url):
 @pytest.mark.parametrize("chunk_size", [1, 4])
 def test_separator_characters_empty_strings_and_nulls_round_trip(database, dlq_url, chunk_size):
     """Text columns travel joined by a separator character: values holding the candidates must still split right."""
-    tricky = ["\x1f", "a\x1fb\x1e", "\x1e", "", "\ue0ff", "x" * 2_000]
+    every_early_candidate = "\x1f\x1e\x1d\x1c" + "".join(map(chr, range(0xE000, 0xE300)))
+    tricky = ["\x1f", "a\x1fb\x1e", "\x1e", "", "None", "\ue0ff", "x" * 2_000, every_early_candidate]
     events = events_with(len(tricky) + 1, {
         i: {"user_id": value[:128] or "u", "referrer": value, "user_agent": None if i % 2 else value[:512],
             "properties": {"note": value}} for i, value in enumerate(tricky)})
