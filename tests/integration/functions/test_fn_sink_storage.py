@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import math
 import random
+import uuid
 from datetime import UTC, datetime, timedelta, timezone
 
 import orjson
@@ -14,7 +15,7 @@ from kinesis_events import clickstream_events, kinesis_event
 from pipeline_common import aws_clients
 from pipeline_common.retry import RetryPolicy
 from stream_processor.batch import BatchLimits, BatchProcessor
-from stream_processor.dead_letter import SqsDeadLetter
+from stream_processor.dead_letter import PayloadBucket, SqsDeadLetter
 from stream_processor.postgres_sink import PostgresSink
 
 FAST_RETRY = RetryPolicy(max_attempts=2, base_delay=0.01, max_delay=0.02)
@@ -31,9 +32,13 @@ class CountingSink(PostgresSink):
 
 
 def make_processor(database, dlq_url: str, chunk_size: int = 1_000) -> BatchProcessor:
+    bucket = f"payloads-{uuid.uuid4().hex[:10]}"  # for poison too large for SQS (none of these tests sends one)
+    aws_clients.client("s3").create_bucket(Bucket=bucket)
     return BatchProcessor(
         sink=CountingSink(database.connect_kwargs),
-        dead_letter=SqsDeadLetter(dlq_url, lambda: aws_clients.client("sqs"), policy=FAST_RETRY),
+        dead_letter=SqsDeadLetter(dlq_url, lambda: aws_clients.client("sqs"),
+                                  PayloadBucket(bucket, "dead-letter/", lambda: aws_clients.client("s3")),
+                                  policy=FAST_RETRY),
         limits=BatchLimits(chunk_size=chunk_size, sink_policy=FAST_RETRY, time_reserve_seconds=1.0),
     )
 
