@@ -143,7 +143,8 @@ class Checker:
 
     def check_and_truncate(self, valid: int, response: dict) -> None:
         rows, counted = self.conn.execute("SELECT (SELECT count(*) FROM clickstream_events), "
-                                          "(SELECT coalesce(sum(events), 0) FROM page_minute_counts)").fetchone()
+                                          "(SELECT coalesce(sum(events), 0) FROM page_minute_counts)").fetchone() \
+            or (None, None)
         if (rows, counted, response) != (valid, valid, {"batchItemFailures": []}):
             raise SystemExit(f"error: stored {rows} rows and counted {counted} for {valid} valid events "
                              f"(response {response}); the variant lost or duplicated data")
@@ -165,7 +166,7 @@ def run_child(args: argparse.Namespace) -> None:
     sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - the handler's one log line per batch, like CloudWatch
     try:
         if args.cold_child:
-            parts = []
+            parts: list[list[Any]] = []
             for label, step in variant.steps():
                 _, wall, cpu = _times(step)
                 parts.append([label, wall, cpu])

@@ -30,7 +30,7 @@ from pipeline_common.retry import LambdaContext, RetryPolicy, retry_with_backoff
 from stream_processor.events import ClickEvent, DecodedBatch, Poison, decode_batch
 
 if TYPE_CHECKING:  # concurrent.futures (and the logging module it loads) is imported on the first poison only
-    from concurrent.futures import Future
+    from concurrent.futures import Future, ThreadPoolExecutor
 
 
 class Sink(Protocol):
@@ -91,11 +91,10 @@ class Rows:
         start, events = decoded.start, decoded.events
         if not decoded.poison:  # slices and C-level maps, no per-record Python work
             stop = start + len(events)
-            return cls(range(start, stop), list(map(_KINESIS, records[start:stop])), events,  # type: ignore[arg-type]
-                       decoded.occurred_us)
+            return cls(range(start, stop), list(map(_KINESIS, records[start:stop])), events, decoded.occurred_us)
         keep = [offset for offset, event in enumerate(events) if event is not None]
         return cls([start + offset for offset in keep], [records[start + offset]["kinesis"] for offset in keep],
-                   [events[offset] for offset in keep], [decoded.occurred_us[offset] for offset in keep])  # type: ignore[misc]
+                   [events[offset] for offset in keep], [decoded.occurred_us[offset] for offset in keep])
 
     def halves(self) -> tuple[Rows, Rows]:
         middle = len(self.indexes) // 2
@@ -114,7 +113,7 @@ class BatchProcessor:
         self.sink_policy = replace(limits.sink_policy, retryable=sink.is_transient,
                                    reserve_seconds=limits.time_reserve_seconds)
         self.clock = clock
-        self._dead_letter_thread: Any = None
+        self._dead_letter_thread: ThreadPoolExecutor | None = None
 
     def _write(self, shard_id: str, rows: Rows, context: LambdaContext | None) -> int:
         return retry_with_backoff(lambda: self.sink.write(shard_id, rows.kinesis, rows.events, rows.occurred_us),

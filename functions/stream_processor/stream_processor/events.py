@@ -297,7 +297,7 @@ def decode_batch(records: Sequence[dict], max_event_bytes: int, start: int = 0, 
         except _FAST_PATH_ERRORS:
             pass
         decided = _decide(index, raw)
-        if type(decided) is Poison:
+        if isinstance(decided, Poison):
             poison.append(decided)
         else:
             events[index - start] = decided
