@@ -59,7 +59,7 @@ FIELDS = {
     "user_id": (st.text(st.characters(exclude_categories=("Cs",)), min_size=1, max_size=20), sized_text(128)),
     "session_id": (st.text(st.characters(exclude_categories=("Cs",)), min_size=1, max_size=20), sized_text(128)),
     "page": (text.map(lambda t: "/" + t), sized_text(2_048).map(lambda t: "/" + t[1:]) | text),
-    "referrer": (st.none() | text, sized_text(2_048) | st.integers()),
+    "referrer": (st.none() | text, sized_text(2_048) | st.integers(-(2**63), 2**64 - 1)),
     "user_agent": (st.none() | text, sized_text(512) | st.booleans()),
     "duration_ms": (st.none() | st.integers(0, 86_400_000), st.integers(-2, 86_400_002) | st.floats(0, 10)
                     | st.booleans()),
