@@ -253,10 +253,14 @@ class Stack:
         self.sqs = boto3.client("sqs", region_name=self.moto.region, endpoint_url=self.moto.endpoint_url,
                                 aws_access_key_id="testing", aws_secret_access_key="testing")
         self.queues = 0
+        # Poison too large for an SQS message is kept in S3 behind a pointer (none of the bench's poison is).
+        self.payload_bucket = "bench-dead-letter-payloads"
+        boto3.client("s3", region_name=self.moto.region, endpoint_url=self.moto.endpoint_url,
+                     aws_access_key_id="testing", aws_secret_access_key="testing").create_bucket(Bucket=self.payload_bucket)
 
     def env(self, variant: str, queue_url: str) -> dict[str, str]:
         return {**{k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}, **self.moto.env(),
-                "DLQ_URL": queue_url, "DB_HOST": "127.0.0.1", "DB_PORT": str(self.postgres.port),
+                "DLQ_URL": queue_url, "DLQ_PAYLOAD_BUCKET": self.payload_bucket, "DB_HOST": "127.0.0.1", "DB_PORT": str(self.postgres.port),
                 "DB_NAME": f"e2e_{variant}", "DB_USER": "postgres", "DB_AUTH": "trust", "DB_SSLMODE": "disable",
                 "PYTHONDONTWRITEBYTECODE": "1"}
 
