@@ -50,8 +50,8 @@ from text_table import render  # noqa: E402
 FLOORS = ["floor-binascii-orjson", "floor-binascii-msgspec", "floor-msgspec-orjson", "floor-msgspec-msgspec"]
 VARIANTS = ["handler", "naive+print", "naive", "powertools", "powertools+msgspec", *FLOORS, "floor-stdlib"]
 HANDLER_MODULE = "stream_processor.lambda_handler"
-IMPORT_ENV = {"DLQ_URL": "https://sqs.us-east-1.amazonaws.com/123456789012/dlq", "DB_HOST": "db.invalid",
-              "DB_NAME": "clickstream", "DB_USER": "app", "DB_AUTH": "trust", "AWS_REGION": "us-east-1"}
+IMPORT_ENV = {"DLQ_URL": "https://sqs.us-east-1.amazonaws.com/123456789012/dlq", "DLQ_PAYLOAD_BUCKET": "payloads",
+              "DB_HOST": "db.invalid", "DB_NAME": "clickstream", "DB_USER": "app", "DB_AUTH": "trust", "AWS_REGION": "us-east-1"}
 
 
 def _variant(name: str, records: list[dict]) -> Any:
@@ -69,8 +69,8 @@ def _variant(name: str, records: list[dict]) -> Any:
         from stream_processor.postgres_sink import is_transient as transient
 
         class StubSink:
-            def write(self, shard_id: str, kinesis: list[dict]) -> int:
-                chunk_params(shard_id, kinesis)
+            def write(self, shard_id: str, kinesis: list[dict], events: list, occurred_us: list[int]) -> int:
+                chunk_params(shard_id, kinesis, events, occurred_us)
                 return len(kinesis)
 
             def reset(self) -> None:

@@ -2,6 +2,8 @@
 
 Each bench script prints its own table (medians, ratios against a baseline
 measured in the same run); this only sequences them so `make bench` is one step.
+`make bench ARGS="end_to_end -- --sizes 1000"` picks benchmarks by name and passes
+everything after `--` to each of them.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ BENCH_DIR = Path(__file__).resolve().parent
 
 
 def main(argv: list[str]) -> int:
+    argv, options = (argv[:argv.index("--")], argv[argv.index("--") + 1:]) if "--" in argv else (argv, [])
     scripts = sorted(p for p in BENCH_DIR.glob("bench_*.py"))
     selected = [p for p in scripts if not argv or any(name in p.stem for name in argv)]
     if not selected:
@@ -22,7 +25,7 @@ def main(argv: list[str]) -> int:
     failed = 0
     for script in selected:
         print(f"\n=== {script.stem} ===", flush=True)
-        failed += subprocess.run([sys.executable, str(script)], check=False).returncode != 0
+        failed += subprocess.run([sys.executable, str(script), *options], check=False).returncode != 0
     return 1 if failed else 0
 
 

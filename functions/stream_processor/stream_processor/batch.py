@@ -1,7 +1,13 @@
 """One Kinesis batch: poison out to the dead-letter queue, the rest to the sink, in record order.
 
-The batch is worked through in chunks of consecutive records. A chunk is done when its valid
-records are committed to the sink and its poison records accepted by the dead-letter queue.
+The batch is worked through in chunks of consecutive records, each validated just before it is
+written (events.decode_batch keeps each valid record's decoded event for the sink). A chunk is
+done when its valid records are committed to the sink and its poison records accepted by the
+dead-letter queue; both are under way at once (the poison is sent on a thread while the chunk is
+written), so the queue's latency hides behind the database's.
+A row the database itself refuses (a data error, see the sink's is_data_error) is found by
+bisecting the chunk, ~2 log2(n) writes instead of one per record, and becomes poison with the
+database's reason; any other sink error is the sink's failure, never the records'.
 When a chunk cannot be done (sink down after retries, DLQ down, or too little invocation time
 left) processing stops and the response names the chunk's first sequence number: Lambda
 checkpoints everything before it and redelivers only the suffix (AWS's partial batch response
@@ -13,20 +19,23 @@ retry limit of the event source mapping take over.
 from __future__ import annotations
 
 import time
-from bisect import bisect_left
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from operator import itemgetter
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from pipeline_common.retry import LambdaContext, RetryPolicy, retry_with_backoff
 
-from stream_processor.events import Poison, find_poison
+from stream_processor.events import ClickEvent, DecodedBatch, Poison, decode_batch
+
+if TYPE_CHECKING:  # concurrent.futures (and the logging module it loads) is imported on the first poison only
+    from concurrent.futures import Future, ThreadPoolExecutor
 
 
 class Sink(Protocol):
-    def write(self, shard_id: str, kinesis: Sequence[dict]) -> int: ...
+    def write(self, shard_id: str, kinesis: Sequence[dict], events: Sequence[ClickEvent],
+              occurred_us: Sequence[int]) -> int: ...
     def reset(self) -> None: ...
     def is_transient(self, error: BaseException) -> bool: ...
     def is_data_error(self, error: BaseException) -> bool: ...
@@ -64,7 +73,33 @@ class BatchLimits:
 
 def _first_line(error: BaseException) -> str:
     text = str(error).strip().splitlines()
-    return f"{type(error).__name__}: {text[0] if text else ''}"[:500]
+    sqlstate = getattr(error, "sqlstate", None)
+    return f"{type(error).__name__}{f' [{sqlstate}]' if sqlstate else ''}: {text[0] if text else ''}"[:500]
+
+
+@dataclass(frozen=True)
+class Rows:
+    """Valid records of one chunk as the sink takes them; `indexes` are their places in the batch."""
+
+    indexes: Sequence[int]
+    kinesis: list[dict]
+    events: list[ClickEvent]
+    occurred_us: list[int]
+
+    @classmethod
+    def of(cls, records: Sequence[dict], decoded: DecodedBatch) -> Rows:
+        start, events = decoded.start, decoded.events
+        if not decoded.poison:  # slices and C-level maps, no per-record Python work
+            stop = start + len(events)
+            return cls(range(start, stop), list(map(_KINESIS, records[start:stop])), events, decoded.occurred_us)
+        keep = [offset for offset, event in enumerate(events) if event is not None]
+        return cls([start + offset for offset in keep], [records[start + offset]["kinesis"] for offset in keep],
+                   [events[offset] for offset in keep], [decoded.occurred_us[offset] for offset in keep])
+
+    def halves(self) -> tuple[Rows, Rows]:
+        middle = len(self.indexes) // 2
+        return (Rows(self.indexes[:middle], self.kinesis[:middle], self.events[:middle], self.occurred_us[:middle]),
+                Rows(self.indexes[middle:], self.kinesis[middle:], self.events[middle:], self.occurred_us[middle:]))
 
 
 class BatchProcessor:
@@ -78,70 +113,79 @@ class BatchProcessor:
         self.sink_policy = replace(limits.sink_policy, retryable=sink.is_transient,
                                    reserve_seconds=limits.time_reserve_seconds)
         self.clock = clock
+        self._dead_letter_thread: ThreadPoolExecutor | None = None
 
-    def _write(self, shard_id: str, kinesis: list[dict], context: LambdaContext | None) -> int:
-        return retry_with_backoff(lambda: self.sink.write(shard_id, kinesis), self.sink_policy,
-                                  context=context, on_retry=lambda *_: self.sink.reset())
+    def _write(self, shard_id: str, rows: Rows, context: LambdaContext | None) -> int:
+        return retry_with_backoff(lambda: self.sink.write(shard_id, rows.kinesis, rows.events, rows.occurred_us),
+                                  self.sink_policy, context=context, on_retry=lambda *_: self.sink.reset())
 
-    def _store(self, shard_id: str, records: Sequence[dict], indexes: Sequence[int],
-               context: LambdaContext | None) -> tuple[int, list[Poison]]:
-        """New rows stored, and records the database itself rejected (found by retrying one by one)."""
-        if isinstance(indexes, range):
-            kinesis = list(map(_KINESIS, records[indexes.start:indexes.stop]))
-        else:
-            kinesis = [records[i]["kinesis"] for i in indexes]
+    def _store(self, shard_id: str, rows: Rows, context: LambdaContext | None) -> tuple[int, list[Poison]]:
+        """New rows stored, and the records the database itself refused, found by bisection.
+
+        Each half is its own transaction: a half stored before a later failure stays stored, which
+        redelivery of the chunk makes harmless (idempotent writes).
+        """
         try:
-            return self._write(shard_id, kinesis, context), []
+            return self._write(shard_id, rows, context), []
         except Exception as error:
             if not self.sink.is_data_error(error):
                 raise
-        stored, rejected = 0, []
-        for index in indexes:
-            try:
-                stored += self._write(shard_id, [records[index]["kinesis"]], context)
-            except Exception as error:
-                if not self.sink.is_data_error(error):
-                    raise
-                rejected.append(Poison(index, "sink_rejected", _first_line(error)))
-        return stored, rejected
+            if len(rows.indexes) == 1:
+                return 0, [Poison(rows.indexes[0], "sink_rejected", _first_line(error))]
+        first, second = rows.halves()
+        stored_first, rejected_first = self._store(shard_id, first, context)
+        stored_second, rejected_second = self._store(shard_id, second, context)
+        return stored_first + stored_second, rejected_first + rejected_second
+
+    def _send_in_background(self, poison: list[Poison], records: Sequence[dict],
+                            context: LambdaContext | None) -> Future[int] | None:
+        """Start sending a chunk's poison on the dead-letter thread, so SQS's latency overlaps the sink write."""
+        if not poison:
+            return None
+        if self._dead_letter_thread is None:
+            from concurrent.futures import ThreadPoolExecutor
+
+            self._dead_letter_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="dead-letter")
+        return self._dead_letter_thread.submit(self.dead_letter.send, poison, records, context)
 
     def process(self, records: Sequence[dict], context: LambdaContext | None = None) -> BatchResult:
         started = self.clock()
         total = len(records)
         shard_id = records[0].get("eventID", "unknown:").split(":", 1)[0] if records else "none"
-        poison = find_poison(records, self.limits.max_event_bytes)
-        poison_at = [p.index for p in poison]
-        reasons: Counter[str] = Counter(p.reason for p in poison)
+        reasons: Counter[str] = Counter()
         stored = written = dead_lettered = chunks = 0
         retry_from: int | None = None
-        error_text: str | None = None
-        lo = 0
+        error_text = error_kind = None
         for start in range(0, total, self.limits.chunk_size):
-            end = min(start + self.limits.chunk_size, total)
             if start and context is not None and \
                     context.get_remaining_time_in_millis() / 1000.0 < self.limits.time_reserve_seconds:
-                retry_from, error_text = start, "stopped early: invocation time nearly used up"
+                retry_from, error_kind = start, "time_budget"
+                error_text = "stopped early: invocation time nearly used up"
                 break
-            hi = bisect_left(poison_at, end, lo)
-            chunk_poison = poison[lo:hi]
-            bad = set(poison_at[lo:hi])
-            indexes: Sequence[int] = [i for i in range(start, end) if i not in bad] if bad else range(start, end)
+            decoded = decode_batch(records, self.limits.max_event_bytes, start, start + self.limits.chunk_size)
+            sending = self._send_in_background(decoded.poison, records, context)
             try:
-                new, rejected = self._store(shard_id, records, indexes, context)
-                chunk_poison = sorted(chunk_poison + rejected, key=lambda p: p.index) if rejected else chunk_poison
-                dead_lettered += self.dead_letter.send(chunk_poison, records, context)
-            except Exception as error:
-                retry_from, error_text = start, _first_line(error)
+                new, rejected = self._store(shard_id, Rows.of(records, decoded), context)
+            except Exception as error:  # the sink's failure: data errors never get here, they are poison
+                if sending is not None:
+                    sending.exception()  # the chunk stops here either way; its poison may be sent again later
+                retry_from, error_text, error_kind = start, _first_line(error), "sink_unavailable"
                 break
+            try:
+                dead_lettered += (sending.result() if sending is not None else 0) + \
+                    (self.dead_letter.send(rejected, records, context) if rejected else 0)
+            except Exception as error:
+                retry_from, error_text, error_kind = start, _first_line(error), "dead_letter_unavailable"
+                break
+            reasons.update(p.reason for p in decoded.poison)
             reasons.update(p.reason for p in rejected)
             stored += new
-            written += len(indexes) - len(rejected)
+            written += len(decoded.events) - len(decoded.poison) - len(rejected)
             chunks += 1
-            lo = hi
         summary = {
             "shard_id": shard_id,
             "records": total,
-            "poison": len(poison) + reasons["sink_rejected"],
+            "poison": sum(reasons.values()),
             "poison_reasons": dict(reasons),
             "dead_lettered": dead_lettered,
             "stored": stored,
@@ -151,6 +195,7 @@ class BatchProcessor:
             "last_sequence": records[-1]["kinesis"]["sequenceNumber"] if records else None,
             "retry_from_sequence": None if retry_from is None else records[retry_from]["kinesis"]["sequenceNumber"],
             "error": error_text,
+            "error_kind": error_kind,
             "duration_ms": round((self.clock() - started) * 1000, 1),
         }
         if retry_from == 0:

@@ -71,9 +71,20 @@ class Outgoing:
     stored: tuple[str, bytes] | None = None
 
 
+def message_body(message: dict[str, Any]) -> str:
+    """The message as JSON; a string UTF-8 cannot encode (a lone surrogate in an envelope field) is
+    written as a JSON escape by the standard library instead of failing the whole dead-letter send."""
+    try:
+        return orjson.dumps(message).decode()
+    except TypeError:
+        import json  # only here: the json module costs the cold start a few ms
+
+        return json.dumps(message, ensure_ascii=True)
+
+
 def outgoing(message: dict[str, Any], record: dict, bucket: str, prefix: str) -> Outgoing:
     """The message inline when it fits in an SQS message, else stored whole at a pointer."""
-    body = orjson.dumps(message).decode()
+    body = message_body(message)
     attributes = {"reason": {"DataType": "String", "StringValue": message["reason"]}}
     if fits_inline(body, attributes):
         return Outgoing(message, body, attributes)
@@ -115,7 +126,14 @@ class PayloadBucket:
 
 
 class SqsDeadLetter:
-    """Sends poison records to `queue_url` with the reason as a message attribute for filtering."""
+    """Sends poison records to `queue_url` with the reason as a message attribute for filtering.
+
+    A standard queue gets its SendMessageBatch calls in parallel (up to PARALLEL_CALLS), so 50
+    poison records cost about one round trip, not five; a FIFO queue gets them one after the other,
+    which keeps each shard's order.
+    """
+
+    PARALLEL_CALLS = 4
 
     def __init__(self, queue_url: str, sqs_client: Callable[[], Any], payloads: PayloadBucket,
                  policy: RetryPolicy = DEFAULT_DLQ_POLICY) -> None:
@@ -123,6 +141,30 @@ class SqsDeadLetter:
         self._sqs = sqs_client
         self.payloads = payloads
         self.policy = policy
+        self._calls: Any = None  # the thread pool of parallel calls, created on the first batch that needs it
+
+    def _send_groups(self, groups: list[list[dict[str, Any]]]) -> tuple[set[int], BaseException | None]:
+        """Ids SQS accepted, and the first error of a call that failed (the other calls still count)."""
+        def call(entries: list[dict[str, Any]]) -> Any:
+            return self._sqs().send_message_batch(QueueUrl=self.queue_url, Entries=entries)
+
+        if len(groups) > 1 and not self.queue_url.endswith(".fifo"):
+            if self._calls is None:
+                from concurrent.futures import ThreadPoolExecutor
+
+                self._calls = ThreadPoolExecutor(max_workers=self.PARALLEL_CALLS, thread_name_prefix="sqs")
+            futures = [self._calls.submit(call, entries) for entries in groups]
+            outcomes = [(f.result(), None) if f.exception() is None else (None, f.exception()) for f in futures]
+        else:
+            outcomes = []
+            for entries in groups:
+                try:
+                    outcomes.append((call(entries), None))
+                except Exception as error:
+                    outcomes.append((None, error))
+                    break
+        accepted = {int(ok["Id"]) for response, _ in outcomes if response for ok in response.get("Successful", [])}
+        return accepted, next((error for _, error in outcomes if error is not None), None)
 
     def send(self, poison: Sequence[Poison], records: Sequence[dict], context: LambdaContext | None = None) -> int:
         """Deliver every poison record or raise DeadLetterUnavailable; returns how many were sent."""
@@ -141,12 +183,12 @@ class SqsDeadLetter:
                                                      ContentType="application/json")
                 unstored.pop()
             order = sorted(pending)
-            for group in _batches([items[i].body for i in order]):
-                ids = [order[g] for g in group]
-                response = self._sqs().send_message_batch(QueueUrl=self.queue_url, Entries=[
-                    _entry(i, items[i], fifo) for i in ids])
-                for ok in response.get("Successful", []):
-                    pending.discard(int(ok["Id"]))
+            groups = [[_entry(order[g], items[order[g]], fifo) for g in group]
+                      for group in _batches([items[i].body for i in order])]
+            accepted, error = self._send_groups(groups)
+            pending.difference_update(accepted)
+            if error is not None:
+                raise error
             if pending:
                 raise DeadLetterUnavailable(f"SQS rejected {len(pending)} poison record(s) for {self.queue_url}")
 
