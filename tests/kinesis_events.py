@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import random
+import time
 import uuid
 from datetime import UTC, datetime, timedelta
 
@@ -108,9 +109,11 @@ class FakeContext:
         self.remaining_ms = remaining_ms
         self.aws_request_id = request_id
         self.function_name = "test-function"
+        self._started = time.monotonic()
 
     def get_remaining_time_in_millis(self) -> int:
-        return self.remaining_ms
+        """Counts down in real time from `remaining_ms`, as Lambda's does."""
+        return self.remaining_ms - int((time.monotonic() - self._started) * 1000)
 
 
 def on_failure_sns_event(stream: dict, first: int, last: int, end_sequence: str | None = None) -> dict:

@@ -12,6 +12,7 @@ import pytest
 from local_stack.emulators.moto_server import MotoServer
 from local_stack.esm.mapping_runner import MappingRunner, RunnerOptions
 from local_stack.runtime.artifacts import ArtifactError
+from waiting import wait_until
 
 from tests.integration.fixture_functions import write_artifacts
 
@@ -134,6 +135,26 @@ def test_poison_record_is_retried_then_reported_to_on_failure_queue_in_aws_shape
     assert (seqs[info["startSequenceNumber"]], seqs[info["endSequenceNumber"]], info["batchSize"]) == (4, 9, 6)
     assert info["shardId"] == "shardId-000000000000" and info["streamArn"] == arn
     assert info["approximateArrivalOfFirstRecord"].endswith("Z")
+
+
+def test_an_updated_mapping_applies_its_retry_settings_while_running_and_iterator_age_is_recorded(stack: Stack) -> None:
+    """AWS applies UpdateEventSourceMapping to a running mapping: here a retry limit lowered to 0 gives up at once."""
+    arn = stack.stream("clicks", shards=1)
+    url, queue_arn = stack.queue("on-failure")
+    stack.function("sink", "sink")
+    mapping = stack.lam.create_event_source_mapping(
+        EventSourceArn=arn, FunctionName="sink", StartingPosition="TRIM_HORIZON", BatchSize=10,
+        FunctionResponseTypes=["ReportBatchItemFailures"], MaximumRetryAttempts=10_000,
+        DestinationConfig={"OnFailure": {"Destination": queue_arn}})
+    with stack.runner(settings_refresh_s=0.1) as runner:
+        [poller] = runner.pollers
+        stack.lam.update_event_source_mapping(UUID=mapping["UUID"], MaximumRetryAttempts=0)
+        wait_until(lambda: poller.policy.max_retry_attempts == 0, 30, "the runner to apply the updated retry limit")
+        stack.put("clicks", bodies(10, keys=1, special={0: "poison"}))
+        assert runner.wait_idle(60)
+        assert (poller.stats.outcome.retries, poller.stats.outcome.discarded) == (0, 10)
+        assert 0 < poller.stats.max_iterator_age_ms < 30_000
+    assert len(stack.drain(url)) == 1
 
 
 def test_bisect_isolates_a_crashing_record_and_transient_errors_are_retried(stack: Stack) -> None:

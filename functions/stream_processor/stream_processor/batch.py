@@ -8,12 +8,18 @@ written), so the queue's latency hides behind the database's.
 A row the database itself refuses (a data error, see the sink's is_data_error) is found by
 bisecting the chunk, ~2 log2(n) writes instead of one per record, and becomes poison with the
 database's reason; any other sink error is the sink's failure, never the records'.
-When a chunk cannot be done (sink down after retries, DLQ down, or too little invocation time
-left) processing stops and the response names the chunk's first sequence number: Lambda
-checkpoints everything before it and redelivers only the suffix (AWS's partial batch response
-for Kinesis). Re-running a chunk is harmless because sink writes are idempotent. If not even the
-first chunk could be done the invocation fails, which lets BisectBatchOnFunctionError and the
-retry limit of the event source mapping take over.
+
+A sink outage is waited out inside the invocation: a failed write is retried with backoff for as
+long as the invocation has time (a database failover takes 30-120 s), so it costs latency, not
+retries of the mapping. When a chunk still cannot be done (sink down until the time reserve, DLQ
+down, or too little time left for the next chunk) processing stops and the response names the
+chunk's first sequence number, the batch's first one included: Lambda checkpoints everything
+before it and redelivers the rest (AWS's partial batch response for Kinesis). Such a response
+is not a function error, so the mapping does not bisect a healthy batch because its sink was
+down; it counts one retry, and with the root module's settings (60 s timeout, 5 retries) a
+shard rides out an outage of about five minutes before anything is given up. Re-running a
+chunk is harmless because sink writes are idempotent. An unexpected exception (a bug) still
+fails the invocation, which lets BisectBatchOnFunctionError isolate the record that causes it.
 """
 
 from __future__ import annotations
@@ -45,14 +51,6 @@ class DeadLetter(Protocol):
     def send(self, poison: Sequence[Poison], records: Sequence[dict], context: LambdaContext | None = None) -> int: ...
 
 
-class BatchFailed(RuntimeError):
-    """Nothing in the batch could be processed; the whole batch must be retried."""
-
-    def __init__(self, summary: dict[str, Any]) -> None:
-        super().__init__(f"no record of the batch could be processed: {summary.get('error')}")
-        self.summary = summary
-
-
 @dataclass
 class BatchResult:
     response: dict[str, list[dict[str, str]]]
@@ -60,15 +58,19 @@ class BatchResult:
 
 
 _KINESIS = itemgetter("kinesis")
-DEFAULT_SINK_POLICY = RetryPolicy(max_attempts=3, base_delay=0.1, max_delay=2.0)
+DEFAULT_SINK_POLICY = RetryPolicy(max_attempts=None, base_delay=0.1, max_delay=2.0)
 
 
 @dataclass(frozen=True)
 class BatchLimits:
+    """`sink_attempt_seconds` is the longest one sink attempt may block (the connect timeout): a
+    retry starts only while it can still end before the time reserve."""
+
     max_event_bytes: int = 16_384
     chunk_size: int = 1_000
     sink_policy: RetryPolicy = DEFAULT_SINK_POLICY
     time_reserve_seconds: float = 5.0
+    sink_attempt_seconds: float = 5.0
 
 
 def _first_line(error: BaseException) -> str:
@@ -111,7 +113,7 @@ class BatchProcessor:
         self.dead_letter = dead_letter
         self.limits = limits
         self.sink_policy = replace(limits.sink_policy, retryable=sink.is_transient,
-                                   reserve_seconds=limits.time_reserve_seconds)
+                                   reserve_seconds=limits.time_reserve_seconds + limits.sink_attempt_seconds)
         self.clock = clock
         self._dead_letter_thread: ThreadPoolExecutor | None = None
 
@@ -198,7 +200,5 @@ class BatchProcessor:
             "error_kind": error_kind,
             "duration_ms": round((self.clock() - started) * 1000, 1),
         }
-        if retry_from == 0:
-            raise BatchFailed(summary)
         failures = [] if retry_from is None else [{"itemIdentifier": summary["retry_from_sequence"]}]
         return BatchResult({"batchItemFailures": failures}, summary)

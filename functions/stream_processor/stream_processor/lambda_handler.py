@@ -13,7 +13,7 @@ from pipeline_common import aws_clients
 from pipeline_common.jsonlog import JsonLogger
 from pipeline_common.retry import RetryPolicy
 
-from stream_processor.batch import BatchFailed, BatchLimits, BatchProcessor
+from stream_processor.batch import BatchLimits, BatchProcessor
 from stream_processor.db_auth import connect_kwargs
 from stream_processor.dead_letter import PayloadBucket, SqsDeadLetter
 from stream_processor.postgres_sink import PostgresSink
@@ -32,6 +32,7 @@ PROCESSOR = BatchProcessor(
         chunk_size=SETTINGS.chunk_size,
         sink_policy=RetryPolicy(max_attempts=SETTINGS.sink_max_attempts, base_delay=0.1, max_delay=2.0),
         time_reserve_seconds=SETTINGS.time_reserve_seconds,
+        sink_attempt_seconds=SETTINGS.db_connect_timeout,
     ),
 )
 
@@ -39,11 +40,7 @@ PROCESSOR = BatchProcessor(
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """Kinesis batch in, partial batch response out; one JSON summary line per batch."""
     LOG.bind_request(context)
-    try:
-        result = PROCESSOR.process(event.get("Records") or [], context)
-    except BatchFailed as failed:
-        LOG.error("batch failed, whole batch will be retried", **failed.summary)
-        raise
+    result = PROCESSOR.process(event.get("Records") or [], context)
     level = "WARNING" if result.summary["error"] or result.summary["poison"] else "INFO"
     LOG.log(level, "batch processed", **result.summary)
     return result.response

@@ -30,7 +30,7 @@ class Settings:
     region: str | None
     max_event_bytes: int
     chunk_size: int
-    sink_max_attempts: int
+    sink_max_attempts: int | None  # None: retry a sink outage until the invocation's time reserve
     time_reserve_seconds: float
 
 
@@ -61,6 +61,6 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
         region=env.optional_text("AWS_REGION") or env.optional_text("AWS_DEFAULT_REGION"),
         max_event_bytes=env.integer("MAX_EVENT_BYTES", 16_384, minimum=64, maximum=1_048_576),
         chunk_size=env.integer("SINK_CHUNK_SIZE", 1_000, minimum=1, maximum=10_000),
-        sink_max_attempts=env.integer("SINK_MAX_ATTEMPTS", 3, minimum=1, maximum=10),
+        sink_max_attempts=env.optional_integer("SINK_MAX_ATTEMPTS", minimum=1),
         time_reserve_seconds=env.number("TIME_RESERVE_SECONDS", 5.0),
     )

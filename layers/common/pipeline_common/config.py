@@ -46,6 +46,12 @@ class Env:
             raise ConfigError(f"{name} must be <= {maximum}, got {value}")
         return value
 
+    def optional_integer(self, name: str, minimum: int | None = None, maximum: int | None = None) -> int | None:
+        """None when unset; otherwise as `integer`."""
+        if not self.environ.get(name, "").strip():
+            return None
+        return self.integer(name, minimum=minimum, maximum=maximum)
+
     def number(self, name: str, default: float | None = None, minimum: float = 0.0) -> float:
         raw = self._raw(name, None if default is None else repr(default))
         try:

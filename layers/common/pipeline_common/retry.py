@@ -4,6 +4,8 @@ Full jitter (delay drawn uniformly from [0, min(max_delay, base * 2**n)]) spread
 concurrent shards so they do not hit a recovering database in lockstep. A retry that would sleep
 past the invocation's remaining time is pointless (Lambda kills the process and retries the whole
 batch), so the guard gives up early and lets the caller report a partial batch failure instead.
+With `max_attempts=None` that guard is the only bound: the operation is retried for as long as the
+invocation has time, which is how a sink outage (a database failover takes 30-120 s) is ridden out.
 """
 
 from __future__ import annotations
@@ -25,16 +27,20 @@ class LambdaContext(Protocol):
 
 @dataclass(frozen=True)
 class RetryPolicy:
-    """How often and how long to retry; `retryable` is exception types or a predicate."""
+    """How often and how long to retry; `retryable` is exception types or a predicate.
 
-    max_attempts: int = 4
+    `max_attempts=None` retries until the invocation's remaining time, less `reserve_seconds`, runs
+    out; it needs the Lambda context.
+    """
+
+    max_attempts: int | None = 4
     base_delay: float = 0.05
     max_delay: float = 2.0
     retryable: Retryable = (Exception,)
     reserve_seconds: float = 1.0
 
     def __post_init__(self) -> None:
-        if self.max_attempts < 1:
+        if self.max_attempts is not None and self.max_attempts < 1:
             raise ValueError(f"RetryPolicy.max_attempts must be >= 1, got {self.max_attempts}")
         if self.base_delay < 0 or self.max_delay < 0:
             raise ValueError("RetryPolicy delays must be >= 0")
@@ -46,7 +52,7 @@ class RetryPolicy:
 
     def backoff_cap(self, retry_number: int) -> float:
         """Upper bound of the jittered delay before retry `retry_number` (0-based)."""
-        return min(self.max_delay, self.base_delay * (2**retry_number))
+        return min(self.max_delay, self.base_delay * (2 ** min(retry_number, 64)))  # unbounded retries never overflow
 
 
 def retry_with_backoff(
@@ -68,8 +74,12 @@ def retry_with_backoff(
         try:
             return operation()
         except Exception as error:
-            if not policy.is_retryable(error) or retry_number + 1 >= policy.max_attempts:
+            if not policy.is_retryable(error) or (policy.max_attempts is not None
+                                                  and retry_number + 1 >= policy.max_attempts):
                 raise
+            if policy.max_attempts is None and context is None:
+                raise ValueError("RetryPolicy(max_attempts=None) retries until the invocation's time is up: "
+                                 "pass context=") from error
             delay = uniform(0.0, policy.backoff_cap(retry_number))
             if context is not None:
                 remaining = context.get_remaining_time_in_millis() / 1000.0 - policy.reserve_seconds

@@ -13,9 +13,10 @@ import pytest
 from kinesis_events import FakeContext, clickstream_batch, clickstream_events, kinesis_event
 from pipeline_common import aws_clients
 from pipeline_common.retry import RetryPolicy
-from stream_processor.batch import BatchFailed, BatchLimits, BatchProcessor
+from stream_processor.batch import BatchLimits, BatchProcessor
 from stream_processor.dead_letter import PayloadBucket, SqsDeadLetter
 from stream_processor.postgres_sink import PostgresSink
+from waiting import wait_until
 
 FAST_RETRY = RetryPolicy(max_attempts=2, base_delay=0.01, max_delay=0.02)
 
@@ -145,15 +146,79 @@ def test_sink_failure_mid_batch_names_the_chunk_and_the_retried_suffix_completes
     assert stored_counts(database) == (count, count, count)
 
 
-def test_failure_in_the_first_chunk_fails_the_whole_batch(database, dlq_url):
+def test_sink_failure_in_the_first_chunk_returns_the_first_record_not_a_function_error(database, dlq_url):
+    """A function error would make the mapping bisect a healthy batch; a partial response from record 0 retries it whole."""
     event = clickstream_batch(30)
     processor = make_processor(database, dlq_url, chunk_size=10)
     processor.process(event["Records"][:1])
     install_outage(database, clickstream_events(30)[5]["event_id"])
-    with pytest.raises(BatchFailed) as failed:
-        processor.process(event["Records"])
-    assert failed.value.summary["retry_from_sequence"] == event["Records"][0]["kinesis"]["sequenceNumber"]
+    result = processor.process(event["Records"], FakeContext())
+    first = event["Records"][0]["kinesis"]["sequenceNumber"]
+    assert result.response == {"batchItemFailures": [{"itemIdentifier": first}]}
+    assert (result.summary["retry_from_sequence"], result.summary["error_kind"]) == (first, "sink_unavailable")
     assert stored_counts(database)[0] == 1
+
+
+class CountingSink(PostgresSink):
+    """The real sink, counting the resets the processor does before each retry of a failed write."""
+
+    resets = 0
+
+    def reset(self) -> None:
+        self.resets += 1
+        super().reset()
+
+
+def refuse_connections(postgres_server, database, refused: bool) -> None:
+    admin = {"host": "127.0.0.1", "port": postgres_server.port, "dbname": "postgres", "user": "postgres"}
+    with psycopg.connect(**admin, autocommit=True) as conn:
+        conn.execute(f'ALTER DATABASE "{database.name}" ALLOW_CONNECTIONS {str(not refused).lower()}')
+        if refused:
+            conn.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", (database.name,))
+
+
+def riding_processor(database, dlq_url: str) -> BatchProcessor:
+    """The deployed retry policy (until the time reserve), with short waits so a test takes seconds."""
+    sink = CountingSink(database.connect_kwargs)
+    return BatchProcessor(sink=sink, dead_letter=make_processor(database, dlq_url).dead_letter,
+                          limits=BatchLimits(sink_policy=RetryPolicy(max_attempts=None, base_delay=0.01, max_delay=0.05),
+                                             time_reserve_seconds=0.5, sink_attempt_seconds=0.5))
+
+
+def test_a_database_outage_is_waited_out_inside_the_invocation(database, dlq_url, postgres_server):
+    processor = riding_processor(database, dlq_url)
+    processor.process(clickstream_batch(5, seed=5)["Records"], FakeContext())
+    event = clickstream_batch(200, seed=6)
+    refuse_connections(postgres_server, database, True)
+    results = []
+    worker = threading.Thread(target=lambda: results.append(processor.process(event["Records"], FakeContext(remaining_ms=60_000))))
+    worker.start()
+    try:
+        wait_until(lambda: processor.sink.resets >= 5, 30, "the processor to retry the refused write five times")
+        assert worker.is_alive(), "the invocation must still be waiting for the database"
+    finally:
+        refuse_connections(postgres_server, database, False)
+    worker.join(60)
+    [result] = results
+    assert result.response == {"batchItemFailures": []}
+    assert result.summary["error"] is None and result.summary["stored"] == 200
+    assert stored_counts(database)[0] == 205
+
+
+def test_an_outage_longer_than_the_invocation_stops_at_the_time_reserve_with_the_first_record(database, dlq_url, postgres_server):
+    processor = riding_processor(database, dlq_url)
+    processor.process(clickstream_batch(5, seed=7)["Records"], FakeContext())
+    event = clickstream_batch(50, seed=8)
+    context = FakeContext(remaining_ms=3_000)
+    refuse_connections(postgres_server, database, True)
+    try:
+        result = processor.process(event["Records"], context)
+    finally:
+        refuse_connections(postgres_server, database, False)
+    assert result.response == {"batchItemFailures": [{"itemIdentifier": event["Records"][0]["kinesis"]["sequenceNumber"]}]}
+    assert result.summary["error_kind"] == "sink_unavailable" and processor.sink.resets >= 3
+    # It retried into the last second (reserve 0.5 s + one attempt 0.5 s) and no further.
+    assert 0 < context.get_remaining_time_in_millis() <= 1_500
 
 
 def test_redelivered_batch_has_no_duplicate_effect(database, dlq_url):
@@ -256,18 +321,16 @@ def test_fifo_dlq_deduplicates_poison_of_a_redelivered_chunk(database, aws, queu
         event["Records"][i]["kinesis"]["sequenceNumber"] for i in (3, 6))
 
 
-def test_database_refusing_connections_fails_the_batch_and_recovery_reconnects(database, dlq_url, postgres_server):
+def test_database_refusing_connections_after_the_attempts_returns_the_batch_and_recovery_reconnects(database, dlq_url, postgres_server):
     processor = make_processor(database, dlq_url)
     processor.process(clickstream_batch(5, seed=3)["Records"])
-    admin = {"host": "127.0.0.1", "port": postgres_server.port, "dbname": "postgres", "user": "postgres"}
-    with psycopg.connect(**admin, autocommit=True) as conn:
-        conn.execute(f'ALTER DATABASE "{database.name}" ALLOW_CONNECTIONS false')
-        conn.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", (database.name,))
     event = clickstream_batch(50, seed=4)
-    with pytest.raises(BatchFailed) as failed:
-        processor.process(event["Records"])
-    assert "OperationalError" in failed.value.summary["error"]
-    with psycopg.connect(**admin, autocommit=True) as conn:
-        conn.execute(f'ALTER DATABASE "{database.name}" ALLOW_CONNECTIONS true')
+    refuse_connections(postgres_server, database, True)
+    try:
+        result = processor.process(event["Records"], FakeContext())
+    finally:
+        refuse_connections(postgres_server, database, False)
+    assert result.response == {"batchItemFailures": [{"itemIdentifier": event["Records"][0]["kinesis"]["sequenceNumber"]}]}
+    assert "OperationalError" in result.summary["error"]
     assert processor.process(event["Records"]).response == {"batchItemFailures": []}
     assert stored_counts(database)[0] == 55 and processor.sink.connects >= 2

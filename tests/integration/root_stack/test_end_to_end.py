@@ -1,9 +1,10 @@
 """The root module applied on the emulator and the reliability claim checked end to end.
 
-10,000 clickstream records over several shards and many partition keys, 0.1% malformed (two of
-them ~900 KB), and a database outage in the middle: every valid record must land in PostgreSQL
-exactly once, every malformed one in the dead-letter queue with its whole payload, per-key order
-kept, retries bounded.
+10,000 clickstream records sent steadily over several shards and many partition keys, 0.1%
+malformed (two of them ~900 KB), 2% re-sent by the producer, PostgreSQL stopped for two minutes
+and a busy worker killed: every valid record must land in PostgreSQL exactly once, every
+malformed one in the dead-letter queue with its whole payload, per-key order kept, and nothing
+given up. Then the other side: a batch whose retries do run out is archived by the failure handler.
 
 The deployment is the session's `root_stack` (tests/integration/root_stack/conftest.py), shared with other
 tests: every count here is of this test's own traffic, or a change of the runner's counters.
@@ -11,21 +12,27 @@ tests: every count here is of this test's own traffic, or a change of the runner
 
 from __future__ import annotations
 
+import os
+import signal
+import threading
+import time
 from collections import Counter
 
 import boto3
 import psycopg
-from local_stack.demo.clickstream import generate, send
+from local_stack.demo.clickstream import generate, send, send_steadily, with_duplicates
 from local_stack.demo.session import LocalSession
-from local_stack.demo.sink_faults import database_outage
+from local_stack.demo.sink_faults import database_outage, server_outage
 from local_stack.demo.summary import collect
 from local_stack.esm.mapping_runner import MappingRunner
 from waiting import wait_until
 
 RECORDS = 10_000
 MALFORMED_SHARE = 0.001
-# Generous deadlines for the outages to have their effect; each ends as soon as it has.
-RETRY_DEADLINE_S = 120.0
+DUPLICATE_SHARE = 0.02
+SEND_RATE = 80.0  # records/s: the traffic keeps arriving through the whole outage
+OUTAGE_S = 120.0
+# A generous deadline for the give-up to happen; the wait ends as soon as it has.
 GIVE_UP_DEADLINE_S = 180.0
 
 
@@ -60,57 +67,77 @@ def test_mapping_is_deployed_with_bisect_partial_responses_and_an_on_failure_top
     assert [s["Protocol"] for s in subscriptions] == ["lambda"], "failure_handler must be subscribed to the topic"
 
 
-def test_ten_thousand_records_with_poison_and_a_sink_outage_lose_nothing(root_stack: LocalSession) -> None:
-    runner, deployment = root_stack.runner, root_stack.deployment
-    assert runner and root_stack.moto and deployment.db_name
+def test_a_two_minute_database_outage_and_a_killed_worker_cost_latency_only(root_stack: LocalSession) -> None:
+    """Steady traffic with poison and producer re-sends; PostgreSQL stopped for 120 s (a failover's length)
+    and a busy worker killed: every valid event stored once, nothing given up or archived, every poison
+    record in the DLQ whole with its reason, order per key kept."""
+    runner, deployment, postgres = root_stack.runner, root_stack.deployment, root_stack.postgres
+    assert runner and root_stack.moto and postgres and deployment.db_name
     shards = client(root_stack, "kinesis").list_shards(StreamName=deployment.stream_name)["Shards"]
     assert len(shards) >= 2, "the claim is about several shards"
-    records = generate(RECORDS, users=300, malformed_share=MALFORMED_SHARE, seed=7)
+    records = with_duplicates(generate(RECORDS, users=300, malformed_share=MALFORMED_SHARE, seed=7), DUPLICATE_SHARE, seed=8)
     kinesis, stream = client(root_stack, "kinesis"), deployment.stream_name
+    [mapping] = client(root_stack, "lambda").list_event_source_mappings()["EventSourceMappings"]
+    processor = runner.registry.get(mapping["FunctionArn"])
     before = counters(runner)
-    traffic = send(kinesis, stream, records[:RECORDS // 2])
-    with database_outage(root_stack.admin_dsn, deployment.db_name):
-        send(kinesis, stream, records[RECORDS // 2:], traffic)
-        # Down until the function's own reconnect attempts are spent and the mapping retries a batch.
-        wait_until(lambda: counters(runner)["retries"] > before["retries"], RETRY_DEADLINE_S,
-                   "the mapping to retry a batch during the database outage")
+    lead = RECORDS // 10
+    traffic = send(kinesis, stream, records[:lead])
+    sender = threading.Thread(target=send_steadily, args=(kinesis, stream, records[lead:], SEND_RATE, traffic))
+    with server_outage(postgres.data_dir, postgres.port):
+        sender.start()
+        outage_ends = time.monotonic() + OUTAGE_S
+        wait_until(lambda: len(processor.busy_pids()) > 0, 60, "an invocation to be waiting for the database")
+        errors_before = processor.errors
+        os.kill(processor.busy_pids()[0], signal.SIGKILL)
+        wait_until(lambda: processor.errors > errors_before, 60, "the killed invocation to fail")
+        time.sleep(max(0.0, outage_ends - time.monotonic()))  # the outage's length is the scenario, not a wait for a condition
+    sender.join()
     assert runner.wait_idle(300), "pipeline did not drain"
     summary = collect(traffic, runner, root_stack.db_dsn, deployment)
     print(summary.render())
     added = counters(runner)
     added.subtract(before)
-    assert summary.sent == RECORDS and summary.sent_malformed == RECORDS * MALFORMED_SHARE
+    assert summary.sent == len(records) and summary.sent_duplicates > 0
     assert summary.missing_ids == [] and summary.stored_of_sent == summary.sent_valid
     with psycopg.connect(root_stack.db_dsn) as conn:
         stored = conn.execute("SELECT count(*) FROM clickstream_events WHERE event_id::text = ANY(%s)",
                               (list(traffic.valid),)).fetchone()[0]
     assert stored == summary.sent_valid, "every valid record stored exactly once"
-    assert summary.dead_lettered == summary.sent_malformed == summary.dead_letter_payload_matches
+    assert summary.dead_lettered == summary.sent_malformed == summary.dead_letter_payload_matches > 0
     assert summary.dead_letter_in_s3 == sum(len(data) > 500_000 for data in traffic.malformed) > 0, \
         "the ~900 KB poison records reach the DLQ whole, through S3"
     assert summary.order_violations == []
-    assert added["retries"] > 0, "the outage must have caused retries"
-    assert added["discarded"] == 0 and added["on_failure_messages"] == 0
-    mapping = client(root_stack, "lambda").list_event_source_mappings()["EventSourceMappings"][0]
-    assert added["retries"] <= added["batches"] * mapping["MaximumRetryAttempts"]
+    assert added["discarded"] == 0 and added["on_failure_messages"] == 0 and summary.archived_valid == 0, \
+        "a 120 s outage must cost latency only: nothing given up or archived"
+    assert added["retries"] > 0, "the killed worker and the invocations that hit the time reserve are retries"
     assert summary.errors == [] and summary.adds_up
 
 
-def test_batches_given_up_during_a_long_outage_are_archived_by_the_failure_handler(root_stack: LocalSession) -> None:
-    """Retries run out: on-failure message -> SNS -> failure_handler (async) re-reads the range -> S3."""
+def test_batches_given_up_are_archived_by_the_failure_handler(root_stack: LocalSession) -> None:
+    """Retries run out (the mapping's retry limit lowered to 0 while it runs, as a user may do):
+    on-failure message -> SNS -> failure_handler (async) re-reads the range -> S3."""
     runner, deployment = root_stack.runner, root_stack.deployment
     assert runner and deployment.db_name and deployment.archive_bucket
+    lam = client(root_stack, "lambda")
+    [mapping] = lam.list_event_source_mappings()["EventSourceMappings"]
     kinesis, stream = client(root_stack, "kinesis"), deployment.stream_name
     before = runner.on_failure_messages
-    with database_outage(root_stack.admin_dsn, deployment.db_name):
-        traffic = send(kinesis, stream, generate(400, users=40, malformed_share=0, seed=11))
-        # Down until the mapping has given up a batch: its retries are spent and an on-failure message is out.
-        wait_until(lambda: runner.on_failure_messages > before, GIVE_UP_DEADLINE_S,
-                   "the mapping to give up a batch (an on-failure message) during the database outage")
+    lam.update_event_source_mapping(UUID=mapping["UUID"], MaximumRetryAttempts=0)
+    try:
+        wait_until(lambda: all(p.policy.max_retry_attempts == 0 for p in runner.pollers), 30,
+                   "the runner to apply the lowered retry limit")
+        with database_outage(root_stack.admin_dsn, deployment.db_name):
+            traffic = send(kinesis, stream, generate(400, users=40, malformed_share=0, seed=11))
+            # Down until a batch is given up: its one invocation waited until the time reserve.
+            wait_until(lambda: runner.on_failure_messages > before, GIVE_UP_DEADLINE_S,
+                       "the mapping to give up a batch (an on-failure message) during the database outage")
+    finally:
+        lam.update_event_source_mapping(UUID=mapping["UUID"], MaximumRetryAttempts=mapping["MaximumRetryAttempts"])
+        wait_until(lambda: all(p.policy.max_retry_attempts == mapping["MaximumRetryAttempts"] for p in runner.pollers), 30,
+                   "the runner to apply the restored retry limit")
     assert runner.wait_idle(300), "pipeline did not drain"
     summary = collect(traffic, runner, root_stack.db_dsn, deployment)
     print(summary.render())
-    assert runner.on_failure_messages > before, "the outage must outlast the mapping's retries"
     assert summary.archived_valid > 0 and summary.async_failed == 0
     assert summary.missing_ids == [], "a record given up by the mapping must be in the archive"
     assert summary.stored_of_sent + summary.archived_valid == summary.sent_valid

@@ -118,6 +118,21 @@ def test_on_retry_sees_each_failure_before_sleeping():
     assert seen == [(1, "failure 1", 0.2), (2, "failure 2", 0.4)]
 
 
+def test_unbounded_attempts_retry_until_the_time_reserve():
+    clock = FakeClock(budget_seconds=60.0)
+    operation = Flaky(10_000)
+    with pytest.raises(ConnectionError):
+        retry_with_backoff(operation, RetryPolicy(max_attempts=None, base_delay=0.1, max_delay=2.0, reserve_seconds=10.0),
+                           context=clock, sleep=clock.sleep, uniform=lambda low, high: high)
+    assert 60.0 - 10.0 - 2.0 <= clock.now <= 60.0 - 10.0  # waited until the next 2 s delay would enter the reserve
+    assert operation.calls > 20
+
+
+def test_unbounded_attempts_need_the_invocation_context():
+    with pytest.raises(ValueError, match="context"):
+        retry_with_backoff(Flaky(1), RetryPolicy(max_attempts=None), sleep=FakeClock().sleep)
+
+
 def test_policy_rejects_zero_attempts():
     with pytest.raises(ValueError, match="max_attempts"):
         RetryPolicy(max_attempts=0)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import random
+import time
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -45,10 +46,11 @@ class Traffic:
     valid: dict[str, str] = field(default_factory=dict)  # event_id -> partition key
     malformed: list[bytes] = field(default_factory=list)
     order: dict[str, list[str]] = field(default_factory=dict)  # partition key -> event_ids in send order
+    duplicates: int = 0  # valid events sent again (same event_id)
 
     @property
     def total(self) -> int:
-        return len(self.valid) + len(self.malformed)
+        return len(self.valid) + len(self.malformed) + self.duplicates
 
 
 def generate(count: int, users: int, malformed_share: float, seed: int) -> list[tuple[str, bytes, str | None]]:
@@ -68,6 +70,31 @@ def generate(count: int, users: int, malformed_share: float, seed: int) -> list[
             event = _event(rng, user, start + timedelta(milliseconds=10 * i))
             records.append((user, json.dumps(event).encode(), event["event_id"]))
     return records
+
+
+def with_duplicates(records: list[tuple[str, bytes, str | None]], share: float, seed: int) -> list[tuple[str, bytes, str | None]]:
+    """`records` with a share of the valid ones sent again a little later, as a producer retrying a
+    timed-out PutRecords does: the same event, a new sequence number."""
+    rng = random.Random(seed)
+    result = list(records)
+    valid = [r for r in records if r[2] is not None]
+    for record in rng.sample(valid, round(len(valid) * share)):
+        first = result.index(record)
+        result.insert(min(len(result), first + rng.randrange(1, 200)), record)
+    return result
+
+
+def send_steadily(kinesis: Any, stream: str, records: list[tuple[str, bytes, str | None]], per_second: float,
+                  traffic: Traffic | None = None) -> Traffic:
+    """`send` paced at `per_second` records per second, in tenth-of-a-second slices: a producer's steady
+    traffic rather than one burst, so a fault in the middle meets records arriving all along."""
+    traffic = traffic or Traffic()
+    step = max(1, round(per_second / 10))
+    started = time.monotonic()
+    for sent in range(0, len(records), step):
+        time.sleep(max(0.0, started + sent / per_second - time.monotonic()))
+        send(kinesis, stream, records[sent:sent + step], traffic)
+    return traffic
 
 
 def _chunks(records: list[tuple[str, bytes, str | None]]) -> list[list[tuple[str, bytes, str | None]]]:
@@ -96,6 +123,8 @@ def send(kinesis: Any, stream: str, records: list[tuple[str, bytes, str | None]]
         for key, data, event_id in chunk:
             if event_id is None:
                 traffic.malformed.append(data)
+            elif event_id in traffic.valid:  # a producer's re-send: stored once, its first copy sets the order
+                traffic.duplicates += 1
             else:
                 traffic.valid[event_id] = key
                 traffic.order.setdefault(key, []).append(event_id)

@@ -28,6 +28,7 @@ class Summary:
     sent: int = 0
     sent_valid: int = 0
     sent_malformed: int = 0
+    sent_duplicates: int = 0  # re-sends of a valid event: stored once
     stored_rows: int = 0
     stored_of_sent: int = 0
     missing_ids: list[str] = field(default_factory=list)
@@ -53,7 +54,7 @@ class Summary:
 
     def render(self) -> str:
         rows = [
-            ["records sent", f"{self.sent:,}", f"{self.sent_valid:,} valid, {self.sent_malformed:,} malformed"],
+            ["records sent", f"{self.sent:,}", f"{self.sent_valid:,} valid, {self.sent_malformed:,} malformed, {self.sent_duplicates:,} duplicate re-sends"],
             ["stored in PostgreSQL", f"{self.stored_of_sent:,}", f"{len(self.missing_ids):,} valid records neither stored nor archived"],
             ["dead-lettered (SQS)", f"{self.dead_lettered:,}", f"{self.dead_letter_payload_matches:,} with the exact payload sent, "
              f"{self.dead_letter_in_s3:,} of them through S3 (too large for SQS)"],
@@ -116,7 +117,8 @@ def _archived_event_ids(s3: Any, bucket: str, prefix: str) -> tuple[int, set[str
 
 
 def collect(traffic: Traffic, runner: MappingRunner, dsn: str, deployment: Deployment) -> Summary:
-    summary = Summary(sent=traffic.total, sent_valid=len(traffic.valid), sent_malformed=len(traffic.malformed))
+    summary = Summary(sent=traffic.total, sent_valid=len(traffic.valid), sent_malformed=len(traffic.malformed),
+                      sent_duplicates=traffic.duplicates)
     with psycopg.connect(dsn) as conn:
         ids = {row[0] for row in conn.execute("SELECT event_id::text FROM clickstream_events").fetchall()}
         summary.stored_rows = len(ids)

@@ -40,6 +40,7 @@ class RunnerOptions:
     backoff_base_s: float = 0.1
     backoff_max_s: float = 2.0
     max_workers_per_function: int = 4
+    settings_refresh_s: float = 1.0  # how soon a changed mapping's retry settings apply (UpdateEventSourceMapping)
     overrides: LocalOverrides = field(default_factory=LocalOverrides)
     log: IO[bytes] | None = None
 
@@ -63,6 +64,8 @@ class MappingRunner:
         self.on_failure_messages = 0
         self.errors: list[str] = []
         self._count_lock = threading.Lock()
+        self._stopping = threading.Event()
+        self._refresher = threading.Thread(target=self._refresh_settings, name="mapping settings", daemon=True)
 
     def mappings(self) -> list[dict[str, Any]]:
         paginator = self.clients("lambda").get_paginator("list_event_source_mappings")
@@ -84,7 +87,23 @@ class MappingRunner:
                 self.pollers.append(poller)
         for poller in self.pollers:
             poller.start()
+        self._refresher.start()
         return self
+
+    def _refresh_settings(self) -> None:
+        """Apply UpdateEventSourceMapping's retry, age and bisect settings to running pollers, as AWS
+        applies them to a running mapping (batch size, window and parallelization stay as started)."""
+        while not self._stopping.wait(self.options.settings_refresh_s):
+            try:
+                current = {m["UUID"]: m for m in self.mappings()}
+            except Exception as exc:  # the emulator going away at shutdown must not kill the thread loudly
+                if not self._stopping.is_set():
+                    self.errors.append(f"reading event source mappings: {exc}")
+                continue
+            for poller in self.pollers:
+                mapping = current.get(poller.mapping["UUID"])
+                if mapping is not None:
+                    poller.policy = RetryPolicy.from_mapping(mapping, self.options.backoff_base_s, self.options.backoff_max_s)
 
     def _invoker_for(self, mapping: dict[str, Any], invoker: FunctionInvoker) -> Callable[[str, list[StreamRecord]], InvokeResult]:
         stream_arn = mapping["EventSourceArn"]
@@ -134,6 +153,9 @@ class MappingRunner:
         return self.errors + [e for p in self.pollers for e in p.errors] + self.sns.errors
 
     def stop(self) -> None:
+        self._stopping.set()
+        if self._refresher.is_alive():
+            self._refresher.join(timeout=10)
         for poller in self.pollers:
             poller.stop()
         self.sns.close()

@@ -29,6 +29,8 @@ class ShardStats:
     outcome: BatchOutcome = field(default_factory=BatchOutcome)
     at_tip: bool = False
     tip_seen_at: float = 0.0  # wall clock when the last GetRecords that found nothing new was sent
+    iterator_age_ms: int = 0  # Lambda's IteratorAge: age of the last record of the latest invocation
+    max_iterator_age_ms: int = 0
 
 
 @dataclass(frozen=True)
@@ -159,8 +161,16 @@ class ShardPoller:
                     self._busy[index] = False
                     self._cond.notify_all()
 
+    def _invoke(self, records: list[StreamRecord]) -> InvokeResult:
+        """Invoke, recording IteratorAge as Lambda does: when the event is sent, the age of its last record."""
+        age_ms = max(0, int((time.time() - records[-1].arrival) * 1000)) if records else 0
+        with self._cond:
+            self.stats.iterator_age_ms = age_ms
+            self.stats.max_iterator_age_ms = max(self.stats.max_iterator_age_ms, age_ms)
+        return self.invoke(self.shard_id, records)
+
     def _process(self, batch: list[StreamRecord]) -> None:
-        outcome = process_batch(batch, lambda rs: self.invoke(self.shard_id, rs),
+        outcome = process_batch(batch, self._invoke,
                                 lambda d: self.discard(self.shard_id, d), self.policy, sleep=self._backoff)
         if not outcome.abandoned:  # stopped mid-retry: the checkpoint stays before this batch
             self.checkpoint.finished([r.sequence_number for r in batch])

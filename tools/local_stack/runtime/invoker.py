@@ -126,6 +126,12 @@ class FunctionInvoker:
             self.errors += result.error is not None
         return result
 
+    def busy_pids(self) -> list[int]:
+        """Processes of the environments running an invocation now (a fault test kills one)."""
+        with self._lock:
+            busy = [worker.pid for worker in self._all if worker not in self._idle]
+        return [pid for pid in busy if pid is not None]
+
     def close(self) -> None:
         """Kill every environment, busy ones included: nothing may outlive the runner."""
         with self._lock:

@@ -50,6 +50,10 @@ class WarmWorker:
     def alive(self) -> bool:
         return self._process is not None and self._process.poll() is None
 
+    @property
+    def pid(self) -> int | None:
+        return self._process.pid if self.alive and self._process else None
+
     def _start(self) -> None:
         self._process = subprocess.Popen(
             [self.python, "-I", "-S", str(WORKER_SCRIPT)],
