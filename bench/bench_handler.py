@@ -69,7 +69,8 @@ def _variant(name: str, records: list[dict]) -> Any:
         from stream_processor.postgres_sink import is_transient as transient
 
         class StubSink:
-            def write(self, shard_id: str, kinesis: list[dict], events: list, occurred_us: list[int]) -> int:
+            def write(self, shard_id: str, kinesis: list[dict], events: list, occurred_us: list[int],
+                      timeout_s: float | None = None) -> int:
                 chunk_params(shard_id, kinesis, events, occurred_us)
                 return len(kinesis)
 

@@ -41,7 +41,7 @@ if TYPE_CHECKING:  # concurrent.futures (and the logging module it loads) is imp
 
 class Sink(Protocol):
     def write(self, shard_id: str, kinesis: Sequence[dict], events: Sequence[ClickEvent],
-              occurred_us: Sequence[int]) -> int: ...
+              occurred_us: Sequence[int], timeout_s: float | None = None) -> int: ...
     def reset(self) -> None: ...
     def is_transient(self, error: BaseException) -> bool: ...
     def is_data_error(self, error: BaseException) -> bool: ...
@@ -63,14 +63,16 @@ DEFAULT_SINK_POLICY = RetryPolicy(max_attempts=None, base_delay=0.1, max_delay=2
 
 @dataclass(frozen=True)
 class BatchLimits:
-    """`sink_attempt_seconds` is the longest one sink attempt may block (the connect timeout): a
-    retry starts only while it can still end before the time reserve."""
+    """`sink_attempt_seconds` is the longest a sink attempt may take to connect (the connect timeout):
+    a retry starts only while it can still end before the time reserve. A write that gets no answer
+    within `write_timeout_seconds`, or before the time reserve, is cut off and retried."""
 
     max_event_bytes: int = 16_384
     chunk_size: int = 1_000
     sink_policy: RetryPolicy = DEFAULT_SINK_POLICY
     time_reserve_seconds: float = 5.0
     sink_attempt_seconds: float = 5.0
+    write_timeout_seconds: float = 20.0
 
 
 def _first_line(error: BaseException) -> str:
@@ -117,9 +119,17 @@ class BatchProcessor:
         self.clock = clock
         self._dead_letter_thread: ThreadPoolExecutor | None = None
 
+    def _write_timeout(self, context: LambdaContext | None) -> float:
+        """The write's deadline: its own limit, and never past the time reserve of the invocation."""
+        if context is None:
+            return self.limits.write_timeout_seconds
+        left = context.get_remaining_time_in_millis() / 1000.0 - self.limits.time_reserve_seconds
+        return max(0.5, min(self.limits.write_timeout_seconds, left))
+
     def _write(self, shard_id: str, rows: Rows, context: LambdaContext | None) -> int:
-        return retry_with_backoff(lambda: self.sink.write(shard_id, rows.kinesis, rows.events, rows.occurred_us),
-                                  self.sink_policy, context=context, on_retry=lambda *_: self.sink.reset())
+        return retry_with_backoff(
+            lambda: self.sink.write(shard_id, rows.kinesis, rows.events, rows.occurred_us, self._write_timeout(context)),
+            self.sink_policy, context=context, on_retry=lambda *_: self.sink.reset())
 
     def _store(self, shard_id: str, rows: Rows, context: LambdaContext | None) -> tuple[int, list[Poison]]:
         """New rows stored, and the records the database itself refused, found by bisection.

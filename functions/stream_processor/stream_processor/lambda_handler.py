@@ -33,6 +33,7 @@ PROCESSOR = BatchProcessor(
         sink_policy=RetryPolicy(max_attempts=SETTINGS.sink_max_attempts, base_delay=0.1, max_delay=2.0),
         time_reserve_seconds=SETTINGS.time_reserve_seconds,
         sink_attempt_seconds=SETTINGS.db_connect_timeout,
+        write_timeout_seconds=SETTINGS.db_write_timeout,
     ),
 )
 

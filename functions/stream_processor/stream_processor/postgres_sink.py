@@ -20,6 +20,10 @@ cursor or server-side prepared statement is used per chunk, and statements trave
 extended query protocol, which RDS Proxy multiplexes; the one-time schema step takes a
 transaction-level advisory lock.
 
+A database that stops answering mid-statement (a hung proxy, a half-open connection after a
+failover) would hold the write until Lambda's timeout: each write gets a deadline, after which its
+socket is shut down, so libpq fails at once with a connection error that is retried like any outage.
+
 psycopg is imported on first connect, not at module import: it costs ~0.25 s, which a batch
 pays once per execution environment rather than every test, tool or import of the handler.
 """
@@ -27,7 +31,10 @@ pays once per execution environment rather than every test, tool or import of th
 from __future__ import annotations
 
 import contextlib
+import os
+import socket
 import struct
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from operator import attrgetter, itemgetter
 from typing import TYPE_CHECKING, Any
@@ -287,6 +294,21 @@ def _binary_dumper(cls: type[bytes]) -> Any:
     return BinaryDumper
 
 
+def _cut_after(conn: Any, seconds: float) -> threading.Timer:
+    """A timer that shuts the connection's socket down after `seconds`: the blocked libpq call then
+    sees the connection closed and raises OperationalError instead of waiting on."""
+    fd = conn.pgconn.socket
+
+    def cut() -> None:
+        with contextlib.suppress(OSError), socket.socket(fileno=os.dup(fd)) as sock:
+            sock.shutdown(socket.SHUT_RDWR)
+
+    timer = threading.Timer(max(0.0, seconds), cut)
+    timer.daemon = True
+    timer.start()
+    return timer
+
+
 class PostgresSink:
     """A lazily (re)opened connection and the chunk write; one instance per execution environment."""
 
@@ -332,18 +354,24 @@ class PostgresSink:
                 conn.close()
 
     def write(self, shard_id: str, kinesis: Sequence[dict], events: Sequence[ClickEvent],
-              occurred_us: Sequence[int]) -> int:
-        """Store one chunk's valid events in one statement (one transaction); returns how many were new."""
+              occurred_us: Sequence[int], timeout_s: float | None = None) -> int:
+        """Store one chunk's valid events in one statement (one transaction); returns how many were new.
+
+        After `timeout_s` without an answer the connection is cut and the write fails (see above)."""
         if not events:
             return 0
         params = chunk_params(shard_id, kinesis, events, occurred_us)
         conn = self.connection()
+        watchdog = _cut_after(conn, timeout_s) if timeout_s is not None else None
         try:
             row = conn.execute(INSERT_SQL, params).fetchone()
         except BaseException:
             if conn.broken or conn.closed:
                 self.reset()
             raise
+        finally:
+            if watchdog is not None:
+                watchdog.cancel()
         return int(row[0]) if row else 0
 
     def close(self) -> None:

@@ -26,6 +26,7 @@ class Settings:
     db_secret_arn: str | None
     db_sslmode: str
     db_connect_timeout: int
+    db_write_timeout: float
     db_ensure_schema: bool
     region: str | None
     max_event_bytes: int
@@ -57,6 +58,7 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
         db_sslmode=env.choice("DB_SSLMODE", ("disable", "prefer", "require", "verify-ca", "verify-full"),
                               "prefer" if auth == "trust" else "require"),
         db_connect_timeout=env.integer("DB_CONNECT_TIMEOUT", 5, minimum=1),
+        db_write_timeout=env.number("DB_WRITE_TIMEOUT", 20.0, minimum=0.5),
         db_ensure_schema=env.flag("DB_ENSURE_SCHEMA", True),
         region=env.optional_text("AWS_REGION") or env.optional_text("AWS_DEFAULT_REGION"),
         max_event_bytes=env.integer("MAX_EVENT_BYTES", 16_384, minimum=64, maximum=1_048_576),

@@ -16,6 +16,7 @@ from pipeline_common.retry import RetryPolicy
 from stream_processor.batch import BatchLimits, BatchProcessor
 from stream_processor.dead_letter import PayloadBucket, SqsDeadLetter
 from stream_processor.postgres_sink import PostgresSink
+from tcp_proxy import FreezableProxy
 from waiting import wait_until
 
 FAST_RETRY = RetryPolicy(max_attempts=2, base_delay=0.01, max_delay=0.02)
@@ -203,6 +204,33 @@ def test_a_database_outage_is_waited_out_inside_the_invocation(database, dlq_url
     assert result.response == {"batchItemFailures": []}
     assert result.summary["error"] is None and result.summary["stored"] == 200
     assert stored_counts(database)[0] == 205
+
+
+def test_a_proxy_that_stops_answering_mid_write_is_cut_off_and_waited_out(database, dlq_url):
+    """Without the write deadline the statement would wait on the silent proxy until Lambda's timeout."""
+    proxy = FreezableProxy(("127.0.0.1", database.server.port))
+    sink = CountingSink(lambda: {**database.connect_kwargs(), "port": proxy.port, "connect_timeout": 2})
+    processor = BatchProcessor(sink=sink, dead_letter=make_processor(database, dlq_url).dead_letter,
+                               limits=BatchLimits(sink_policy=RetryPolicy(max_attempts=None, base_delay=0.01, max_delay=0.05),
+                                                  time_reserve_seconds=0.5, sink_attempt_seconds=2.0, write_timeout_seconds=1.0))
+    try:
+        processor.process(clickstream_batch(5, seed=9)["Records"], FakeContext())
+        event = clickstream_batch(100, seed=10)
+        proxy.forwarding.clear()
+        results = []
+        worker = threading.Thread(target=lambda: results.append(processor.process(event["Records"], FakeContext(remaining_ms=60_000))))
+        worker.start()
+        wait_until(lambda: sink.resets >= 2, 30, "the hung write to be cut off and retried")
+        assert worker.is_alive(), "the invocation must still be waiting for the database"
+        proxy.forwarding.set()
+        worker.join(60)
+    finally:
+        proxy.close()
+    [result] = results
+    assert result.response == {"batchItemFailures": []}
+    # The held statement may reach the server once the proxy answers again: idempotent writes keep one row each.
+    assert result.summary["stored"] + result.summary["duplicates"] == 100
+    assert stored_counts(database) == (105, 105, 105)
 
 
 def test_an_outage_longer_than_the_invocation_stops_at_the_time_reserve_with_the_first_record(database, dlq_url, postgres_server):
