@@ -35,6 +35,13 @@ locals {
   } }
   layer_artifacts = { for name, kind in local.required : name => local.artifact[name] if kind == "layer" }
 
+  # Zips the manifest marks upload_via_s3 go through var.artifact_bucket, else through the bucket
+  # main.tf creates for them (only when there are some). Named through its encryption
+  # configuration, so no zip is uploaded before the bucket encrypts with the pipeline key.
+  s3_artifacts           = sort([for name, a in local.artifact : name if a.upload_via_s3])
+  create_artifact_bucket = var.artifact_bucket == null && length(local.s3_artifacts) > 0
+  artifact_bucket        = var.artifact_bucket != null ? var.artifact_bucket : one(aws_s3_bucket_server_side_encryption_configuration.artifacts[*].bucket)
+
   # Every AWS API the functions call needs an endpoint: they run in private subnets without NAT.
   gateway_services  = ["s3", "dynamodb"]
   endpoint_names    = { kinesis = "kinesis-streams" }

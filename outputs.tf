@@ -48,6 +48,11 @@ output "archive_prefix" {
   value       = var.archive_prefix
 }
 
+output "artifact_bucket" {
+  description = "Bucket the zips marked upload_via_s3 are deployed from (artifact_bucket, or the one created for them); null when no zip needs S3."
+  value       = local.artifact_bucket
+}
+
 output "db_proxy_endpoint" {
   description = "RDS Proxy endpoint the functions connect to (TLS, IAM auth)."
   value       = module.db_proxy.endpoint
@@ -79,6 +84,6 @@ output "vpc_endpoint_services" {
 }
 
 output "kms_key_arn" {
-  description = "Key that encrypts the stream, queues, topic, archive, database and logs."
+  description = "Key that encrypts the stream, queues, topic, archive, database, logs and the created artifact bucket."
   value       = aws_kms_key.pipeline.arn
 }

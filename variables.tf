@@ -44,6 +44,17 @@ variable "artifact_root" {
   default     = null
 }
 
+variable "artifact_bucket" {
+  description = "Existing S3 bucket, in the pipeline's region, for the zips the manifest marks upload_via_s3 (over 50 MB, built with `make build ARGS=--allow-s3-upload`). Null: such zips go through a private bucket this module creates, encrypted with the pipeline key, which exists only while some zip needs it."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.artifact_bucket == null || can(regex("^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", var.artifact_bucket)) && !can(regex("\\.\\.|^[0-9.]+$|^xn--|^sthree-|-s3alias$|--ol-s3$", var.artifact_bucket))
+    error_message = "artifact_bucket must be null or an S3 bucket name: 3-63 lowercase letters, digits, '.' or '-', starting and ending with a letter or digit, no '..', not an IP address."
+  }
+}
+
 variable "log_level" {
   description = "LOG_LEVEL of both functions."
   type        = string

@@ -95,6 +95,12 @@ override_resource {
   }
 }
 
+override_resource {
+  target          = aws_s3_bucket.artifacts
+  override_during = plan
+  values          = { id = "clickstream-artifacts-1", arn = "arn:aws:s3:::clickstream-artifacts-1" }
+}
+
 variables {
   manifest_path = "tests/terraform/fixtures/manifest.json"
 }
@@ -261,4 +267,89 @@ run "extra_endpoint_is_added" {
     condition     = contains(module.endpoints.services, "logs") && contains(module.endpoints.services, "sqs")
     error_message = "extra endpoints are added to the derived ones"
   }
+}
+
+# Zips over 50 MB (manifest upload_via_s3): a function and a layer in manifest_via_s3.json.
+
+run "no_zip_for_s3_no_artifact_bucket" {
+  command = plan
+
+  assert {
+    condition = alltrue([
+      length(aws_s3_bucket.artifacts) == 0,
+      length(aws_s3_bucket_server_side_encryption_configuration.artifacts) == 0,
+      length(aws_s3_bucket_policy.artifacts) == 0,
+      output.artifact_bucket == null,
+    ])
+    error_message = "without a zip marked upload_via_s3 the stack has no artifact bucket"
+  }
+}
+
+run "zips_for_s3_get_a_private_encrypted_bucket" {
+  command = plan
+  variables {
+    manifest_path = "tests/terraform/fixtures/manifest_via_s3.json"
+  }
+
+  assert {
+    condition     = length(aws_s3_bucket.artifacts) == 1 && output.artifact_bucket == "clickstream-artifacts-1"
+    error_message = "zips marked upload_via_s3 must go through a bucket the stack creates"
+  }
+  assert {
+    condition = alltrue([
+      aws_s3_bucket_public_access_block.artifacts[0].block_public_acls,
+      aws_s3_bucket_public_access_block.artifacts[0].block_public_policy,
+      aws_s3_bucket_public_access_block.artifacts[0].ignore_public_acls,
+      aws_s3_bucket_public_access_block.artifacts[0].restrict_public_buckets,
+      one(aws_s3_bucket_ownership_controls.artifacts[0].rule).object_ownership == "BucketOwnerEnforced",
+    ])
+    error_message = "the artifact bucket must block public access and disable ACLs"
+  }
+  assert {
+    condition = alltrue([
+      one(aws_s3_bucket_server_side_encryption_configuration.artifacts[0].rule).apply_server_side_encryption_by_default[0].sse_algorithm == "aws:kms",
+      one(aws_s3_bucket_server_side_encryption_configuration.artifacts[0].rule).apply_server_side_encryption_by_default[0].kms_master_key_id == "arn:aws:kms:eu-west-1:111122223333:key/pipeline",
+      aws_s3_bucket_server_side_encryption_configuration.artifacts[0].bucket == "clickstream-artifacts-1",
+    ])
+    error_message = "the artifact bucket must encrypt with the pipeline key, and the zips go through its encryption configuration"
+  }
+  assert {
+    condition = alltrue([
+      one(aws_s3_bucket_versioning.artifacts[0].versioning_configuration).status == "Enabled",
+      one(aws_s3_bucket_lifecycle_configuration.artifacts[0].rule).noncurrent_version_expiration[0].noncurrent_days == 30,
+      jsondecode(aws_s3_bucket_policy.artifacts[0].policy).Statement[0].Effect == "Deny",
+      jsondecode(aws_s3_bucket_policy.artifacts[0].policy).Statement[0].Condition.Bool["aws:SecureTransport"] == "false",
+      jsondecode(aws_s3_bucket_policy.artifacts[0].policy).Statement[0].Resource == ["arn:aws:s3:::clickstream-artifacts-1", "arn:aws:s3:::clickstream-artifacts-1/*"],
+    ])
+    error_message = "the artifact bucket must be versioned (old zips expire) and refuse requests without TLS"
+  }
+}
+
+run "given_artifact_bucket_is_used_instead" {
+  command = plan
+  variables {
+    manifest_path   = "tests/terraform/fixtures/manifest_via_s3.json"
+    artifact_bucket = "team-lambda-artifacts"
+  }
+
+  assert {
+    condition     = length(aws_s3_bucket.artifacts) == 0 && output.artifact_bucket == "team-lambda-artifacts"
+    error_message = "a given artifact_bucket replaces the created one"
+  }
+}
+
+run "artifact_bucket_with_capitals_is_rejected" {
+  command = plan
+  variables {
+    artifact_bucket = "Team_Artifacts"
+  }
+  expect_failures = [var.artifact_bucket]
+}
+
+run "artifact_bucket_like_an_ip_address_is_rejected" {
+  command = plan
+  variables {
+    artifact_bucket = "192.168.0.1"
+  }
+  expect_failures = [var.artifact_bucket]
 }

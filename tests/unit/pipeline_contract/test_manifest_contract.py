@@ -20,7 +20,7 @@ from pipeline_contract.manifest import (
     zip_state,
 )
 
-from tests.terraform.fixture_manifest import COMMITTED, fixture_manifest
+from tests.terraform.fixture_manifest import committed
 
 
 def artifact(name: str, kind: str = "function", **changes: object) -> Artifact:
@@ -115,7 +115,8 @@ def test_zip_state_is_current_missing_or_changed(tmp_path: Path) -> None:
     assert zip_state(zip_path, built) is ZipState.MISSING
 
 
-def test_committed_terraform_fixture_manifest_is_the_contracts_output() -> None:
-    """tests/terraform/fixtures/manifest.json is read by `terraform test`; it must be what the contract writes."""
-    assert COMMITTED.read_bytes() == dumps(fixture_manifest()), (
-        f"{COMMITTED} differs from the contract's output: run `.venv/bin/python -m tests.terraform.fixture_manifest`")
+@pytest.mark.parametrize(("path", "manifest"), list(committed().items()), ids=lambda v: getattr(v, "name", ""))
+def test_committed_terraform_fixture_manifest_is_the_contracts_output(path: Path, manifest: Manifest) -> None:
+    """tests/terraform/fixtures/manifest*.json are read by `terraform test`; each must be what the contract writes."""
+    assert path.read_bytes() == dumps(manifest), (
+        f"{path} differs from the contract's output: run `.venv/bin/python -m tests.terraform.fixture_manifest`")
