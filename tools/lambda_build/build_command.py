@@ -64,8 +64,15 @@ def select(artifacts: dict[str, ArtifactConfig], names: list[str]) -> list[Artif
     return sorted((artifacts[n] for n in chosen), key=lambda a: (a.kind != "layer", a.name))
 
 
-def _up_to_date(record: state.Record | None, fp: str, zip_path: Path, artifact: ArtifactConfig) -> bool:
-    if not record or record.fingerprint != fp or record.zip_stat != state.zip_stat(zip_path):
+class _Plan(NamedTuple):
+    """An artifact to build: the sources as read once, and the inputs they and the config amount to."""
+
+    sources: list[SourceFile]
+    inputs: dict[str, str]
+
+
+def _up_to_date(record: state.Record | None, found: dict[str, str], zip_path: Path, artifact: ArtifactConfig) -> bool:
+    if not record or record.inputs != found or record.zip_stat != state.zip_stat(zip_path):
         return False
     if record.bytecode:
         return True
@@ -89,26 +96,27 @@ def build(
     dist = root / "dist"
     with dist_lock(dist, progress):
         records = state.load(dist)
-        plans: dict[str, tuple[list[SourceFile], str]] = {}
+        plans: dict[str, _Plan] = {}
         outcomes: dict[str, Outcome] = {}
         for artifact in chosen:
             sources = collect(artifact, f"{artifact.kind}s/{artifact.name}")
-            fp = state.fingerprint(artifact, sources)
-            if _up_to_date(records.get(artifact.name), fp, dist / f"{artifact.name}.zip", artifact):
+            found = state.inputs(artifact, sources)
+            if _up_to_date(records.get(artifact.name), found, dist / f"{artifact.name}.zip", artifact):
                 outcomes[artifact.name] = Outcome(artifact.name, "up to date", 0.0, records[artifact.name].artifact)
                 progress(f"{artifact.name}: up to date")
             else:
-                plans[artifact.name] = (sources, fp)
+                plans[artifact.name] = _Plan(sources, found)
         todo = [a for a in chosen if a.name in plans]
         if todo:
             _warn_without_bytecode(todo, progress)
         staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=dist))
         try:
             built = _run_builds(todo, plans, cache, staging, progress) if todo else {}
+            _unchanged_since_read(todo, plans)
             for name, result in built.items():
                 outcomes[name] = Outcome(name, "built", result.seconds, result.artifact)
             new_records = {
-                name: state.Record(plans[name][1], None, b.artifact, b.bytecode, b.packages) for name, b in built.items()
+                name: state.Record(plans[name].inputs, None, b.artifact, b.bytecode, b.packages) for name, b in built.items()
             }
             merged = {**records, **new_records}
             enforce({a.name: measured(merged[a.name]) for a in chosen}, allow_s3)
@@ -127,7 +135,20 @@ def _warn_without_bytecode(todo: list[ArtifactConfig], progress: Callable[[str],
         progress(f"warning: no Python {', '.join(missing)} found; building without bytecode (slower cold starts)")
 
 
-def _run_builds(todo: list[ArtifactConfig], plans: dict[str, tuple[list[SourceFile], str]], cache: Path, staging: Path,
+def _unchanged_since_read(todo: list[ArtifactConfig], plans: dict[str, _Plan]) -> None:
+    """Refuse to publish zips whose inputs changed while they were built (an editor saving mid-build).
+
+    Each zip is consistent with the bytes read for it, but several files saved one after another
+    could be caught half way; reading the inputs again says whether the set is still the one built.
+    """
+    for artifact in todo:
+        now = state.inputs(artifact, collect(artifact, f"{artifact.kind}s/{artifact.name}"))
+        changed = state.changes(plans[artifact.name].inputs, now)
+        if changed:
+            raise BuildError(f"{changed[0]} during the build; dist/ was left as it was; run `make build` again")
+
+
+def _run_builds(todo: list[ArtifactConfig], plans: dict[str, _Plan], cache: Path, staging: Path,
                 progress: Callable[[str], None]) -> dict[str, Built]:
     """Build concurrently; raise the first error (by name) after every build has finished."""
     from concurrent.futures import ThreadPoolExecutor, as_completed  # imported here: no-op builds never need them
@@ -138,7 +159,7 @@ def _run_builds(todo: list[ArtifactConfig], plans: dict[str, tuple[list[SourceFi
     errors: dict[str, BuildError] = {}
     started = time.perf_counter()
     with ThreadPoolExecutor(WORKERS) as pool:
-        futures = {pool.submit(build_one, a, plans[a.name][0], cache, staging): a for a in todo}
+        futures = {pool.submit(build_one, a, plans[a.name].sources, cache, staging): a for a in todo}
         for done, future in enumerate(as_completed(futures), 1):
             name = futures[future].name
             try:

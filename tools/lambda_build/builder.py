@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -10,7 +9,7 @@ from atomic_files import write_bytes_atomic
 from pipeline_contract.manifest import Artifact
 
 from . import manifest
-from .bytecode import cache_tag, compile_sources, interpreter, pyc_arcname
+from .bytecode import cache_key, compile_sources, interpreter, pyc_arcname
 from .config import ArtifactConfig
 from .deptree import build_tree
 from .errors import BuildError
@@ -59,28 +58,31 @@ def pins_for(artifact: ArtifactConfig) -> list[Pin]:
 def _source_entries(
     artifact: ArtifactConfig, sources: list[SourceFile], python: str | None, cache: Path
 ) -> tuple[list[Entry], dict[str, bytes]]:
-    """Own files plus their bytecode; pycs are cached by content and Lambda path, so only edits recompile."""
+    """Own files plus their bytecode, all from the bytes `collect` read (never re-read from disk here).
+
+    Pycs are cached under the hash of the very bytes compiled (and the interpreter), so only
+    edits recompile and a cached pyc can never belong to other content than its key says.
+    """
     prefix, display = artifact.arcname_prefix, display_dir(artifact)
     entries: list[Entry] = []
     python_files: dict[str, bytes] = {}
     pending: list[tuple[str, Path, str, bytes]] = []  # pyc arcname, cache path, Lambda path, source
     for source in sources:
         arcname = prefix + source.rel
-        data = source.path.read_bytes()
-        entries.append(compress(arcname, data, source.executable))
+        entries.append(compress(arcname, source.data, source.executable))
         if not arcname.endswith(".py"):
             continue
-        python_files[arcname] = data
+        python_files[arcname] = source.data
         if python is None:
             continue
         dfile = f"{artifact.lambda_root}/{arcname}"
-        key = hashlib.sha256(f"{source.sha256}\0{dfile}\0{cache_tag(artifact.python_version)}".encode()).hexdigest()
+        key = cache_key(source.data, dfile, python)
         cached = cache / "pyc" / key[:2] / f"{key}.pyc"
         pyc_name = pyc_arcname(arcname, artifact.python_version)
         if cached.is_file():
             entries.append(compress(pyc_name, cached.read_bytes(), False))
         else:
-            pending.append((pyc_name, cached, dfile, data))
+            pending.append((pyc_name, cached, dfile, source.data))
     if python is not None and pending:
         results = compile_sources(python, [(dfile, data) for _, _, dfile, data in pending])
         for (pyc_name, cached, dfile, _), (ok, blob) in zip(pending, results, strict=True):

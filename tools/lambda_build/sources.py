@@ -1,7 +1,9 @@
-"""Select an artifact's own files (not its dependencies) by include/exclude patterns.
+"""Select an artifact's own files (not its dependencies) by include/exclude patterns, and read them once.
 
 Paths are recorded relative to the artifact directory so that the same tree builds the same
 zip wherever the repository is checked out; symlinks are followed only inside that directory.
+Each file is read exactly once: the bytes hashed into the fingerprint are the bytes zipped and
+compiled, so a file edited during a build can never ship content its fingerprint does not describe.
 """
 
 from __future__ import annotations
@@ -23,8 +25,8 @@ _ALWAYS_EXCLUDED = [FUNCTION_FILE, LAYER_FILE, "requirements.in", "requirements.
 class SourceFile(NamedTuple):
     rel: str  # POSIX path relative to the artifact directory
     path: Path
-    sha256: str
-    size: int
+    data: bytes  # the one read of the file: what is hashed, zipped and compiled
+    sha256: str  # of `data`
     executable: bool
 
 
@@ -63,7 +65,7 @@ def _walk(root: Path, display: str) -> list[tuple[str, Path]]:
 
 
 def collect(artifact: ArtifactConfig, display: str) -> list[SourceFile]:
-    """The artifact's files, sorted by relative path, with content hashes."""
+    """The artifact's files, sorted by relative path, with their content and its hash."""
     root = artifact.directory.resolve()
     files = []
     for rel, path in _walk(root, display):
@@ -75,8 +77,8 @@ def collect(artifact: ArtifactConfig, display: str) -> list[SourceFile]:
             SourceFile(
                 rel=rel,
                 path=path,
+                data=data,
                 sha256=hashlib.sha256(data).hexdigest(),
-                size=len(data),
                 executable=bool(mode & (stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)),
             )
         )
