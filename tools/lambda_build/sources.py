@@ -34,17 +34,17 @@ def _inside(root: Path, target: Path) -> bool:
     return target == root or root in target.parents
 
 
-def _walk(root: Path, display: str) -> list[tuple[str, Path]]:
-    """(relative path, real path) of every regular file under root, following internal symlinks."""
-    out: list[tuple[str, Path]] = []
-    seen: set[Path] = set()
-    stack: list[tuple[str, Path]] = [("", root)]
+def _walk(root: Path, display: str) -> list[tuple[str, Path | None]]:
+    """(relative path, real path) of every regular file under root; None for a broken symlink.
+
+    A symlink inside the artifact directory is followed, and what it points to is listed under
+    the link's name as well as under its own (a zip holds no links): `app/helpers_v2 -> helpers`
+    ships both packages. Links leaving the directory or looping back to a parent are refused.
+    """
+    out: list[tuple[str, Path | None]] = []
+    stack: list[tuple[str, Path, tuple[Path, ...]]] = [("", root, (root,))]  # prefix, directory, real ancestors
     while stack:
-        prefix, directory = stack.pop()
-        real_dir = directory.resolve()
-        if real_dir in seen:
-            continue
-        seen.add(real_dir)
+        prefix, directory, ancestors = stack.pop()
         for entry in sorted(os.scandir(directory), key=lambda e: e.name):
             if entry.name.startswith("."):
                 continue
@@ -56,9 +56,15 @@ def _walk(root: Path, display: str) -> list[tuple[str, Path]]:
                     raise BuildError(
                         f"{display}/{rel} is a symlink pointing outside {display}/; copy the file in instead"
                     )
+                if target in ancestors:
+                    where = target.relative_to(root).as_posix() + "/" if target != root else ""
+                    raise BuildError(f"{display}/{rel} is a symlink to its own parent {display}/{where} (a loop); remove it")
+                if not target.exists():
+                    out.append((rel, None))
+                    continue
                 path = target
             if path.is_dir():
-                stack.append((rel + "/", path))
+                stack.append((rel + "/", path, (*ancestors, path)))  # path is real: links were resolved above
             elif path.is_file():
                 out.append((rel, path))
     return out
@@ -71,6 +77,8 @@ def collect(artifact: ArtifactConfig, display: str) -> list[SourceFile]:
     for rel, path in _walk(root, display):
         if matches(rel, _ALWAYS_EXCLUDED) or not matches(rel, artifact.include) or matches(rel, artifact.exclude):
             continue
+        if path is None:
+            raise BuildError(f"{display}/{rel} is a broken symlink; point it at an existing file or remove it")
         data = path.read_bytes()
         mode = path.stat().st_mode
         files.append(
