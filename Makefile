@@ -82,5 +82,7 @@ plan-check: venv ## Check build/plan/data-loss/concurrency/network rules over pl
 bench: venv ## Run the benchmarks under bench/
 	$(PYTHON) bench/run_all.py $(ARGS)
 
+# dist/ through build.py (which waits for a build in progress) whenever .venv exists to run it.
 clean: ## Remove build output and local state (keeps .venv and caches)
-	rm -rf dist build .pytest_cache
+	@if [ -x $(PYTHON) ]; then $(PYTHON) build.py clean; else rm -rf dist; fi
+	rm -rf build .pytest_cache

@@ -3,7 +3,7 @@
 Zips are written to a staging directory in dist/, the limits are checked over the whole set,
 and only then are zips renamed into place and the manifest rewritten. The manifest is removed
 before the first zip is replaced, so an interrupted build leaves no manifest rather than one
-whose hashes describe other zips. One build at a time holds dist/.build.lock.
+whose hashes describe other zips. One build (or clean) at a time holds dist/.build.lock.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
-from pipeline_contract.manifest import Artifact
+from pipeline_contract.manifest import MANIFEST_FILE, Artifact
 
 from . import manifest, state
 from .aws_limits import Measured, enforce
@@ -32,6 +32,9 @@ if TYPE_CHECKING:  # the builder is imported only when something must be built
 
 WORKERS = 2
 LOCK_FILE = ".build.lock"
+STAGING_PREFIX = ".staging-"
+# write_bytes_atomic's temp files beside the manifest and the state (".<name>.<random>").
+_TEMP_PREFIXES = (f".{MANIFEST_FILE}.", f".{state.STATE_FILE}.")
 
 
 class Outcome(NamedTuple):
@@ -43,15 +46,47 @@ class Outcome(NamedTuple):
 
 @contextmanager
 def dist_lock(dist: Path, progress: Callable[[str], None]) -> Iterator[None]:
-    """Serialize builds sharing a dist/ (two `make build` at once must not interleave renames)."""
-    dist.mkdir(parents=True, exist_ok=True)
-    with open(dist / LOCK_FILE, "a") as handle:
+    """Serialize the commands writing dist/ (two builds, or a build and `clean`, must not interleave).
+
+    `clean` removes dist/ with its lock file while holding the lock, so a process that was waiting
+    may wake up holding a lock on a deleted file: it then starts over on a new dist/. Whoever holds
+    the lock is the only live writer, so what dead builds left behind is removed first.
+    """
+    path = dist / LOCK_FILE
+    while True:
+        dist.mkdir(parents=True, exist_ok=True)
         try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            progress("waiting for another build to finish with dist/ ...")
-            fcntl.flock(handle, fcntl.LOCK_EX)
-        yield
+            handle = open(path, "a")  # noqa: SIM115 (closed by the `with` below)
+        except FileNotFoundError:  # dist/ removed by `clean` between the two calls
+            continue
+        with handle:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                progress("waiting for another build or clean to finish with dist/ ...")
+                fcntl.flock(handle, fcntl.LOCK_EX)
+            if _same_file(handle.fileno(), path):
+                _remove_leftovers(dist)
+                yield
+                return
+
+
+def _same_file(fd: int, path: Path) -> bool:
+    try:
+        current = path.stat()
+    except FileNotFoundError:
+        return False
+    held = os.fstat(fd)
+    return (held.st_dev, held.st_ino) == (current.st_dev, current.st_ino)
+
+
+def _remove_leftovers(dist: Path) -> None:
+    """Staging directories and half-written temp files of builds that were killed (kill -9, power loss)."""
+    for leftover in dist.iterdir():
+        if leftover.name.startswith(STAGING_PREFIX) and leftover.is_dir():
+            shutil.rmtree(leftover, ignore_errors=True)
+        elif leftover.name.startswith(_TEMP_PREFIXES) and leftover.is_file():
+            leftover.unlink(missing_ok=True)
 
 
 def select(artifacts: dict[str, ArtifactConfig], names: list[str]) -> list[ArtifactConfig]:
@@ -109,7 +144,7 @@ def build(
         todo = [a for a in chosen if a.name in plans]
         if todo:
             _warn_without_bytecode(todo, progress)
-        staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=dist))
+        staging = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=dist))
         try:
             built = _run_builds(todo, plans, cache, staging, progress) if todo else {}
             _unchanged_since_read(todo, plans)

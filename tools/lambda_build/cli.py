@@ -93,7 +93,10 @@ def _run(args: argparse.Namespace, root: Path, cache: Path) -> dict[str, Any]:
         chosen = select(discover(root), args.names)
         locked = lock(chosen, args.upgrade, _progress)
         return {"text": f"locked: {', '.join(locked) or 'nothing (no requirements.in)'}", "locked": locked}
-    shutil.rmtree(root / "dist", ignore_errors=True)
+    from .build_command import dist_lock
+
+    with dist_lock(root / "dist", _progress):  # a build in progress finishes first; one waiting starts over
+        shutil.rmtree(root / "dist")
     if args.cache:
         shutil.rmtree(cache, ignore_errors=True)
     return {"text": "removed dist/" + (" and the cache" if args.cache else "")}
