@@ -10,6 +10,7 @@ from typing import NamedTuple
 
 from pipeline_contract.manifest import DIRECT_UPLOAD_LIMIT
 
+from .config import ArtifactConfig
 from .errors import LimitViolation
 from .report import size
 
@@ -49,8 +50,6 @@ def violations(artifacts: dict[str, Measured], allow_s3: bool) -> list[list[str]
             if art.unzipped > UNZIPPED_LIMIT:
                 rows.append([name, "250 MB unzipped (262,144,000 B)", f"{art.unzipped:,} B", _contributors(_top(art.packages))])
             continue
-        if len(art.layers) > MAX_LAYERS:
-            rows.append([name, f"at most {MAX_LAYERS} layers", f"{len(art.layers)} layers", ", ".join(art.layers)])
         layers = [artifacts[layer] for layer in art.layers if layer in artifacts]
         total = art.unzipped + sum(layer.unzipped for layer in layers)
         if total > UNZIPPED_LIMIT:
@@ -64,8 +63,24 @@ def violations(artifacts: dict[str, Measured], allow_s3: bool) -> list[list[str]
     return rows
 
 
+def config_violations(artifacts: list[ArtifactConfig]) -> list[list[str]]:
+    """The limits the configs alone decide, checked before anything is read, downloaded or built."""
+    return [
+        [a.name, f"at most {MAX_LAYERS} layers", f"{len(a.layers)} layers", ", ".join(a.layers)]
+        for a in artifacts
+        if len(a.layers) > MAX_LAYERS
+    ]
+
+
+def enforce_config(artifacts: list[ArtifactConfig]) -> None:
+    _raise(config_violations(artifacts))
+
+
 def enforce(artifacts: dict[str, Measured], allow_s3: bool) -> None:
-    rows = violations(artifacts, allow_s3)
+    _raise(violations(artifacts, allow_s3))
+
+
+def _raise(rows: list[list[str]]) -> None:
     if rows:
         first = rows[0]
         raise LimitViolation(f"{first[0]}: exceeds AWS limit {first[1]}: {first[2]}", rows)

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, NamedTuple
 from pipeline_contract.manifest import MANIFEST_FILE, Artifact
 
 from . import manifest, state
-from .aws_limits import Measured, enforce
+from .aws_limits import Measured, enforce, enforce_config
 from .config import ArtifactConfig, discover
 from .errors import BuildError
 from .report import size
@@ -128,6 +128,7 @@ def build(
     """Build what changed among `names` (all when empty); return one outcome per selected artifact."""
     artifacts = discover(root)
     chosen = select(artifacts, names)
+    enforce_config(chosen)
     dist = root / "dist"
     with dist_lock(dist, progress):
         records = state.load(dist)

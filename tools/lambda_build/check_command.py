@@ -7,7 +7,7 @@ from pathlib import Path
 from pipeline_contract.manifest import ZipState, zip_state
 
 from . import state
-from .aws_limits import Measured, enforce
+from .aws_limits import Measured, enforce, enforce_config
 from .build_command import measured as measure
 from .build_command import select
 from .config import discover
@@ -18,6 +18,7 @@ def check(root: Path, names: list[str], allow_s3: bool) -> list[Measured]:
     """Raise LimitViolation (or BuildError when dist/ is not built) and return what was measured."""
     artifacts = discover(root)
     chosen = select(artifacts, names)
+    enforce_config(chosen)
     dist = root / "dist"
     records = state.load(dist)
     measured: dict[str, Measured] = {}

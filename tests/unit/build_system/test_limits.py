@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import os
 
+import lambda_build.build_command
+import lambda_build.builder
 import pytest
 
 from .conftest import Repo
@@ -94,3 +96,29 @@ def test_check_before_any_build(offline_repo: Repo, capsys) -> None:
     offline_repo.function("f")
     result = offline_repo.run("check", capsys=capsys)
     assert result.code == 1 and "dist/f.zip is not built; run `make build`" in result.err
+
+
+def test_layer_count_is_refused_before_any_work(offline_repo: Repo, capsys, monkeypatch) -> None:
+    """A config-level limit needs no zip: nothing is read, built or written before it is refused."""
+    names = [f"l{i}" for i in range(6)]
+    for name in names:
+        offline_repo.layer(name)
+    offline_repo.function("f", config=f'handler = "app.handler"\nlayers = {json.dumps(names)}\n')
+    started: list[str] = []
+    real_build, real_collect = lambda_build.builder.build, lambda_build.build_command.collect
+
+    def build(artifact, *args):
+        started.append(f"build {artifact.name}")
+        return real_build(artifact, *args)
+
+    def collect(artifact, display):
+        started.append(f"read {display}")
+        return real_collect(artifact, display)
+
+    monkeypatch.setattr(lambda_build.builder, "build", build)
+    monkeypatch.setattr(lambda_build.build_command, "collect", collect)
+    for command in ("build", "check"):
+        result = offline_repo.run(command, capsys=capsys)
+        assert (result.code, started) == (3, []), result.err
+        assert "6 layers" in result.err
+        assert not offline_repo.dist.exists()
