@@ -119,7 +119,8 @@ def _up_to_date(record: state.Record | None, found: dict[str, str], zip_path: Pa
 def measured(record: state.Record) -> Measured:
     """What the limit checks need of a built artifact."""
     built = record.artifact
-    return Measured(built.name, built.kind, list(built.layers), built.zipped_bytes, built.unzipped_bytes, record.packages)
+    return Measured(built.name, built.kind, list(built.layers), built.zipped_bytes, built.unzipped_bytes, record.packages,
+                    record.files)
 
 
 def build(
@@ -152,7 +153,7 @@ def build(
             for name, result in built.items():
                 outcomes[name] = Outcome(name, "built", result.seconds, result.artifact)
             new_records = {
-                name: state.Record(plans[name].inputs, None, b.artifact, b.bytecode, b.packages) for name, b in built.items()
+                name: state.Record(plans[name].inputs, None, b.artifact, b.bytecode, b.packages, b.files) for name, b in built.items()
             }
             merged = {**records, **new_records}
             enforce({a.name: measured(merged[a.name]) for a in chosen}, allow_s3)

@@ -26,7 +26,8 @@ exit codes:
   {EXIT_OK}  success
   {EXIT_BUILD_ERROR}  bad input or failed build (the one-line message says what to fix)
   {EXIT_USAGE}  wrong command line
-  {EXIT_LIMIT}  an AWS limit would be exceeded (size, layers, duplicated package); see the table
+  {EXIT_LIMIT}  an AWS limit or the project's packaging rule would be broken (size, layer count,
+     a package both in a function and its layer); see the table
 
 examples:
   python build.py build                       build everything that changed
@@ -46,9 +47,11 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--json", action="store_true", help="print a JSON result on stdout instead of tables")
     parser.add_argument("--root", type=Path, help="repository root (default: the directory of build.py)")
     parser.add_argument("--cache-dir", type=Path, help="wheel/dependency cache directory")
-    # `build.py build --json` works as well as `build.py --json build`.
+    # Global options work after the command too (`build.py build --json --root DIR`).
     anywhere = argparse.ArgumentParser(add_help=False)
     anywhere.add_argument("--json", action="store_true", default=argparse.SUPPRESS, help="print a JSON result")
+    anywhere.add_argument("--root", type=Path, default=argparse.SUPPRESS, help="repository root")
+    anywhere.add_argument("--cache-dir", type=Path, default=argparse.SUPPRESS, help="wheel/dependency cache directory")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     build = commands.add_parser("build", parents=[anywhere], help="build changed artifacts into dist/ and write dist/manifest.json")
     build.add_argument("names", nargs="*", metavar="NAME", help="artifacts to build (default: all)")
@@ -115,7 +118,8 @@ def main(argv: list[str] | None = None, default_root: Path | None = None) -> int
             print(json.dumps({"ok": False, "error": str(exc), "exit_code": exc.exit_code, "violations": violations}))
         else:
             if rows:
-                print(render(["artifact", "limit", "measured", "largest contributors / details"], rows), file=sys.stderr)
+                table = [row[:4] for row in rows]
+                print(render(["artifact", "limit", "measured", "largest contributors / details"], table), file=sys.stderr)
             print(f"error: {exc}", file=sys.stderr)
         return exc.exit_code
     except OSError as exc:  # disk full, permissions, a vanished file: still one line, still exit 1

@@ -30,7 +30,8 @@ class Record(NamedTuple):
     zip_stat: list[int] | None
     artifact: Artifact  # its manifest entry
     bytecode: bool
-    packages: dict[str, int]  # package (or "(own code)") -> unzipped bytes
+    packages: dict[str, list[int]]  # dependency -> [zipped, unzipped] bytes
+    files: dict[str, list[int]]  # the largest own files (repo path) -> [zipped, unzipped] bytes
 
 
 def _file_digest(path: Path) -> str | None:
@@ -82,7 +83,7 @@ def load(dist: Path) -> dict[str, Record]:
             return {}
         return {
             name: Record(raw["inputs"], raw["zip_stat"], from_entry(name, raw["entry"], path),
-                         raw["bytecode"], raw["packages"])
+                         raw["bytecode"], raw["packages"], raw["files"])
             for name, raw in data["artifacts"].items()
         }
     except (OSError, ValueError, KeyError, TypeError, AttributeError):  # ManifestError is a ValueError
@@ -92,7 +93,7 @@ def load(dist: Path) -> dict[str, Record]:
 def save(dist: Path, records: dict[str, Record]) -> None:
     artifacts = {
         name: {"inputs": r.inputs, "zip_stat": r.zip_stat, "entry": r.artifact.entry(), "bytecode": r.bytecode,
-               "packages": r.packages}
+               "packages": r.packages, "files": r.files}
         for name, r in records.items()
     }
     body = {"build_system": BUILD_SYSTEM_VERSION, "artifacts": artifacts}

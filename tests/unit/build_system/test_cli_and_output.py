@@ -168,3 +168,16 @@ def test_build_waiting_behind_clean_starts_over_on_a_new_dist(offline_repo: Repo
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 0, err
     assert sorted(_consistent(offline_repo)["artifacts"]) == ["f"]
+
+
+def test_global_options_work_after_the_command(offline_repo: Repo, tmp_path: Path) -> None:
+    offline_repo.function("f")
+    cache = tmp_path / "elsewhere-cache"
+    proc = subprocess.run(
+        [sys.executable, str(BUILD_PY), "build", "--json", "--root", str(offline_repo.root), "--cache-dir", str(cache)],
+        capture_output=True, text=True, check=False, cwd=tmp_path,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["artifacts"][0]["name"] == "f"
+    assert (offline_repo.dist / "f.zip").is_file()
+    assert list((cache / "pyc").rglob("*.pyc"))  # the bytecode cache went where --cache-dir said
