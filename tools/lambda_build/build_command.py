@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from pipeline_contract.manifest import MANIFEST_FILE, Artifact
 
-from . import manifest, state
+from . import manifest, shadowing, state
 from .aws_limits import Measured, enforce, enforce_config
 from .config import ArtifactConfig, discover
 from .errors import BuildError
@@ -153,11 +153,16 @@ def build(
             for name, result in built.items():
                 outcomes[name] = Outcome(name, "built", result.seconds, result.artifact)
             new_records = {
-                name: state.Record(plans[name].inputs, None, b.artifact, b.bytecode, b.packages, b.files) for name, b in built.items()
+                name: state.Record(plans[name].inputs, None, b.artifact, b.bytecode, b.packages, b.files, b.modules)
+                for name, b in built.items()
             }
             merged = {**records, **new_records}
             enforce({a.name: measured(merged[a.name]) for a in chosen}, allow_s3)
             _commit(dist, artifacts, chosen, built, merged)
+            for artifact in chosen:
+                layers = {layer: merged[layer].modules for layer in artifact.layers}
+                for line in shadowing.warnings(artifact.name, merged[artifact.name].modules, layers):
+                    progress(line)
         finally:
             shutil.rmtree(staging, ignore_errors=True)
     return [outcomes[a.name] for a in chosen]
@@ -218,13 +223,20 @@ def _commit(
     dist: Path, artifacts: dict[str, ArtifactConfig], chosen: list[ArtifactConfig], built: dict[str, Built],
     records: dict[str, state.Record],
 ) -> None:
-    """Move new zips into dist/ and write the manifest covering every artifact whose zip is there."""
+    """Move new zips into dist/, remove those of deleted artifacts, and write the manifest covering every zip there.
+
+    The manifest is removed first: interrupted anywhere in between, dist/ has no manifest rather
+    than one naming zips that are not (or no longer) the ones it describes.
+    """
     existing = manifest.previous(dist)
-    if built:
+    orphans = [p for p in dist.glob("*.zip") if p.stem not in artifacts]  # of artifacts deleted since
+    if built or orphans:
         manifest.remove(dist)
         for name, result in built.items():
             os.replace(result.zip_path, dist / f"{name}.zip")
             records[name] = records[name]._replace(zip_stat=state.zip_stat(dist / f"{name}.zip"))
+        for orphan in orphans:
+            orphan.unlink()
     entries = {k: v for k, v in (existing.artifacts if existing else {}).items() if k in artifacts}
     entries |= {a.name: records[a.name].artifact for a in chosen}
     entries = {k: v for k, v in entries.items() if (dist / f"{k}.zip").is_file()}

@@ -16,6 +16,7 @@ from .deptree import build_tree
 from .errors import BuildError
 from .handler_check import check_handler
 from .lockfile import Pin, check_fresh, direct_requirements, read_lock
+from .shadowing import top_level
 from .sources import SourceFile
 from .targets import Target
 from .zipwriter import Entry, compress, stored_size, write_zip
@@ -33,6 +34,7 @@ class Built:
     bytecode: bool
     packages: Sizes = field(default_factory=dict)  # dependency -> [zipped, unzipped] bytes
     files: Sizes = field(default_factory=dict)  # the largest own files (repo path) -> [zipped, unzipped] bytes
+    modules: dict[str, str] = field(default_factory=dict)  # importable top-level name -> who provides it
     seconds: float = 0.0
 
 
@@ -131,7 +133,8 @@ def build(artifact: ArtifactConfig, sources: list[SourceFile], cache: Path, stag
         sizes[1] += e.size
     unzipped = sum(e.size for e in entries)
     entry = manifest.artifact(artifact, digest, zipped, unzipped)
-    return Built(artifact.name, zip_path, entry, python is not None, packages, largest(files, f"{display}/"))
+    modules = top_level((e.arcname for e in entries), artifact.arcname_prefix, dep_packages, display)
+    return Built(artifact.name, zip_path, entry, python is not None, packages, largest(files, f"{display}/"), modules)
 
 
 def _handler_files(handler: str) -> list[str]:

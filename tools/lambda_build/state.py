@@ -32,6 +32,7 @@ class Record(NamedTuple):
     bytecode: bool
     packages: dict[str, list[int]]  # dependency -> [zipped, unzipped] bytes
     files: dict[str, list[int]]  # the largest own files (repo path) -> [zipped, unzipped] bytes
+    modules: dict[str, str]  # importable top-level name -> who provides it (see shadowing)
 
 
 def _file_digest(path: Path) -> str | None:
@@ -83,7 +84,7 @@ def load(dist: Path) -> dict[str, Record]:
             return {}
         return {
             name: Record(raw["inputs"], raw["zip_stat"], from_entry(name, raw["entry"], path),
-                         raw["bytecode"], raw["packages"], raw["files"])
+                         raw["bytecode"], raw["packages"], raw["files"], raw["modules"])
             for name, raw in data["artifacts"].items()
         }
     except (OSError, ValueError, KeyError, TypeError, AttributeError):  # ManifestError is a ValueError
@@ -93,7 +94,7 @@ def load(dist: Path) -> dict[str, Record]:
 def save(dist: Path, records: dict[str, Record]) -> None:
     artifacts = {
         name: {"inputs": r.inputs, "zip_stat": r.zip_stat, "entry": r.artifact.entry(), "bytecode": r.bytecode,
-               "packages": r.packages, "files": r.files}
+               "packages": r.packages, "files": r.files, "modules": r.modules}
         for name, r in records.items()
     }
     body = {"build_system": BUILD_SYSTEM_VERSION, "artifacts": artifacts}
