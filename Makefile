@@ -18,7 +18,7 @@ venv: ## Create .venv (Python 3.12, locked dev tools); no-op when up to date
 build: venv ## Build every Lambda zip and layer into dist/ + dist/manifest.json
 	$(PYTHON) build.py build $(ARGS)
 
-check: venv ## Check AWS size/layer limits of the built artifacts
+check: venv ## Check that dist/ is built from the current sources and within the AWS limits
 	$(PYTHON) build.py check $(ARGS)
 
 lock: venv ## Re-lock functions/*/ and layers/*/ requirements.txt (pip-compile --generate-hashes)

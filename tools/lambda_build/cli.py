@@ -32,7 +32,7 @@ exit codes:
 examples:
   python build.py build                       build everything that changed
   python build.py build stream_processor      build one function (and its layers)
-  python build.py check                       re-run the AWS limit checks on dist/
+  python build.py check                       is dist/ current and within the AWS limits?
   python build.py lock --upgrade              re-pin requirements.txt from requirements.in
   python build.py --json build                machine-readable result on stdout
 
@@ -57,7 +57,8 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("names", nargs="*", metavar="NAME", help="artifacts to build (default: all)")
     build.add_argument("--allow-s3-upload", action="store_true",
                        help="allow zips over 50 MB (marked upload_via_s3; the Terraform module needs an S3 bucket)")
-    check = commands.add_parser("check", parents=[anywhere], help="check AWS size/layer limits of what is in dist/")
+    check = commands.add_parser("check", parents=[anywhere],
+                                help="check that dist/ is built from the current sources and within the AWS limits")
     check.add_argument("names", nargs="*", metavar="NAME")
     check.add_argument("--allow-s3-upload", action="store_true", help="zips over 50 MB are fine (uploaded via S3)")
     lock = commands.add_parser("lock", parents=[anywhere], help="regenerate requirements.txt from requirements.in (pip-compile, hashes)")
