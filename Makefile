@@ -18,7 +18,7 @@ venv: ## Create .venv (Python 3.12, locked dev tools); no-op when up to date
 build: venv ## Build every Lambda zip and layer into dist/ + dist/manifest.json
 	$(PYTHON) build.py build $(ARGS)
 
-check: venv ## Check AWS size/layer limits of the built artifacts
+check: venv ## Check that dist/ is built from the current sources and within the AWS limits
 	$(PYTHON) build.py check $(ARGS)
 
 lock: venv ## Re-lock functions/*/ and layers/*/ requirements.txt (pip-compile --generate-hashes)
@@ -82,5 +82,7 @@ plan-check: venv ## Check build/plan/data-loss/concurrency/network rules over pl
 bench: venv ## Run the benchmarks under bench/
 	$(PYTHON) bench/run_all.py $(ARGS)
 
+# dist/ through build.py (which waits for a build in progress) whenever .venv exists to run it.
 clean: ## Remove build output and local state (keeps .venv and caches)
-	rm -rf dist build .pytest_cache
+	@if [ -x $(PYTHON) ]; then $(PYTHON) build.py clean; else rm -rf dist; fi
+	rm -rf build .pytest_cache

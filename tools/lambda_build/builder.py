@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -10,18 +9,19 @@ from atomic_files import write_bytes_atomic
 from pipeline_contract.manifest import Artifact
 
 from . import manifest
-from .bytecode import cache_tag, compile_sources, interpreter, pyc_arcname
+from .aws_limits import Sizes, largest
+from .bytecode import cache_key, compile_sources, interpreter, pyc_arcname
 from .config import ArtifactConfig
 from .deptree import build_tree
 from .errors import BuildError
 from .handler_check import check_handler
 from .lockfile import Pin, check_fresh, direct_requirements, read_lock
+from .shadowing import top_level
 from .sources import SourceFile
 from .targets import Target
-from .zipwriter import Entry, compress, write_zip
+from .zipwriter import Entry, compress, stored_size, write_zip
 
 RUNTIME_PROVIDED = frozenset({"boto3", "botocore", "s3transfer"})
-SOURCE_PACKAGE = "(own code)"
 
 
 @dataclass
@@ -32,7 +32,9 @@ class Built:
     zip_path: Path
     artifact: Artifact  # its manifest entry
     bytecode: bool
-    packages: dict[str, int] = field(default_factory=dict)  # package -> unzipped bytes
+    packages: Sizes = field(default_factory=dict)  # dependency -> [zipped, unzipped] bytes
+    files: Sizes = field(default_factory=dict)  # the largest own files (repo path) -> [zipped, unzipped] bytes
+    modules: dict[str, str] = field(default_factory=dict)  # importable top-level name -> who provides it
     seconds: float = 0.0
 
 
@@ -58,29 +60,37 @@ def pins_for(artifact: ArtifactConfig) -> list[Pin]:
 
 def _source_entries(
     artifact: ArtifactConfig, sources: list[SourceFile], python: str | None, cache: Path
-) -> tuple[list[Entry], dict[str, bytes]]:
-    """Own files plus their bytecode; pycs are cached by content and Lambda path, so only edits recompile."""
+) -> tuple[list[Entry], dict[str, bytes], dict[str, str]]:
+    """Own files plus their bytecode, all from the bytes `collect` read (never re-read from disk here).
+
+    Pycs are cached under the hash of the very bytes compiled (and the interpreter), so only
+    edits recompile and a cached pyc can never belong to other content than its key says.
+    Also returns the .py sources by arcname, and the repo path each entry comes from (a pyc's
+    is its source's).
+    """
     prefix, display = artifact.arcname_prefix, display_dir(artifact)
     entries: list[Entry] = []
     python_files: dict[str, bytes] = {}
+    owners: dict[str, str] = {}
     pending: list[tuple[str, Path, str, bytes]] = []  # pyc arcname, cache path, Lambda path, source
     for source in sources:
         arcname = prefix + source.rel
-        data = source.path.read_bytes()
-        entries.append(compress(arcname, data, source.executable))
+        entries.append(compress(arcname, source.data, source.executable))
+        owners[arcname] = f"{display}/{source.rel}"
         if not arcname.endswith(".py"):
             continue
-        python_files[arcname] = data
+        python_files[arcname] = source.data
         if python is None:
             continue
         dfile = f"{artifact.lambda_root}/{arcname}"
-        key = hashlib.sha256(f"{source.sha256}\0{dfile}\0{cache_tag(artifact.python_version)}".encode()).hexdigest()
+        key = cache_key(source.data, dfile, python)
         cached = cache / "pyc" / key[:2] / f"{key}.pyc"
         pyc_name = pyc_arcname(arcname, artifact.python_version)
+        owners[pyc_name] = owners[arcname]
         if cached.is_file():
             entries.append(compress(pyc_name, cached.read_bytes(), False))
         else:
-            pending.append((pyc_name, cached, dfile, data))
+            pending.append((pyc_name, cached, dfile, source.data))
     if python is not None and pending:
         results = compile_sources(python, [(dfile, data) for _, _, dfile, data in pending])
         for (pyc_name, cached, dfile, _), (ok, blob) in zip(pending, results, strict=True):
@@ -89,7 +99,7 @@ def _source_entries(
                 raise BuildError(f"{display}: {rel}: does not compile: {blob.decode(errors='replace')}")
             write_bytes_atomic(cached, blob)
             entries.append(compress(pyc_name, blob, False))
-    return entries, python_files
+    return entries, python_files, owners
 
 
 def build(artifact: ArtifactConfig, sources: list[SourceFile], cache: Path, staging: Path) -> Built:
@@ -103,7 +113,7 @@ def build(artifact: ArtifactConfig, sources: list[SourceFile], cache: Path, stag
         if pins
         else ([], {})
     )
-    own_entries, python_files = _source_entries(artifact, sources, python, cache)
+    own_entries, python_files, owners = _source_entries(artifact, sources, python, cache)
     clash = {e.arcname for e in own_entries} & set(dep_packages)
     if clash:
         first = sorted(clash)[0]
@@ -114,12 +124,17 @@ def build(artifact: ArtifactConfig, sources: list[SourceFile], cache: Path, stag
     zip_path = staging / f"{artifact.name}.zip"
     digest = write_zip(zip_path, entries)
     zipped = zip_path.stat().st_size
-    packages: dict[str, int] = {}
+    packages: Sizes = {}
+    files: Sizes = {}
     for e in entries:
-        owner = dep_packages.get(e.arcname, SOURCE_PACKAGE)
-        packages[owner] = packages.get(owner, 0) + e.size
+        bucket, owner = (packages, dep_packages[e.arcname]) if e.arcname in dep_packages else (files, owners[e.arcname])
+        sizes = bucket.setdefault(owner, [0, 0])
+        sizes[0] += stored_size(e)
+        sizes[1] += e.size
     unzipped = sum(e.size for e in entries)
-    return Built(artifact.name, zip_path, manifest.artifact(artifact, digest, zipped, unzipped), python is not None, packages)
+    entry = manifest.artifact(artifact, digest, zipped, unzipped)
+    modules = top_level((e.arcname for e in entries), artifact.arcname_prefix, dep_packages, display)
+    return Built(artifact.name, zip_path, entry, python is not None, packages, largest(files, f"{display}/"), modules)
 
 
 def _handler_files(handler: str) -> list[str]:

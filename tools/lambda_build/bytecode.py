@@ -3,12 +3,14 @@
 The host interpreter may be another version (its bytecode would be ignored on Lambda), and
 default pycs embed source mtimes. So: the target interpreter, PEP 552 unchecked-hash pycs (no
 mtime, never re-validated on Lambda), the Lambda path as the recorded file name, a fixed hash
-seed (set constants are ordered by hash). Sources and pycs travel through pipes, not files:
-a dependency tree has hundreds of them.
+seed (set constants are ordered by hash), optimisation level 0. Sources and pycs travel through
+pipes, not files: a dependency tree has hundreds of them.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import struct
 import subprocess
@@ -28,7 +30,7 @@ while pos < len(data):
     (n,) = struct.unpack_from("<I", data, pos); dfile = data[pos + 4 : pos + 4 + n].decode(); pos += 4 + n
     (n,) = struct.unpack_from("<I", data, pos); source = data[pos + 4 : pos + 4 + n]; pos += 4 + n
     try:
-        code = compile(source, dfile, "exec", dont_inherit=True)
+        code = compile(source, dfile, "exec", dont_inherit=True, optimize=0)
     except (SyntaxError, ValueError) as exc:
         blob, ok = f"{type(exc).__name__}: {exc}".encode(), 0
     else:
@@ -43,6 +45,30 @@ def interpreter(python_version: str) -> str | None:
     if f"{sys.version_info[0]}.{sys.version_info[1]}" == python_version and sys.implementation.name == "cpython":
         return sys.executable
     return find_python(python_version)
+
+
+# What decides a pyc's bytes besides its source, asked of the target interpreter itself.
+_IDENTITY = "import importlib.util, sys; print(importlib.util.MAGIC_NUMBER.hex(), sys.version)"
+OPTIMIZE = 0  # compile()'s level in _SCRIPT; part of every cache key
+
+
+@lru_cache(maxsize=8)
+def identity(python: str) -> str:
+    """Magic number and exact build of `python`: two interpreters that differ here may compile differently."""
+    if python == sys.executable:
+        import importlib.util
+
+        return f"{importlib.util.MAGIC_NUMBER.hex()} {sys.version}"
+    result = subprocess.run([python, "-I", "-S", "-c", _IDENTITY], capture_output=True, text=True, check=False)
+    if result.returncode != 0 or not result.stdout.strip():
+        raise BuildError(f"bytecode compiler ({python}) does not run: {result.stderr.strip()[-200:]}")
+    return result.stdout.strip()
+
+
+def cache_key(source: bytes, dfile: str, python: str) -> str:
+    """Key of the pyc of exactly these source bytes, recorded as `dfile`, compiled by `python` at OPTIMIZE."""
+    material = ["pyc-2", hashlib.sha256(source).hexdigest(), dfile, identity(python), OPTIMIZE]
+    return hashlib.sha256(json.dumps(material).encode()).hexdigest()
 
 
 def cache_tag(python_version: str) -> str:

@@ -1,38 +1,28 @@
-"""`check`: the AWS limit checks alone, over what is already in dist/."""
+"""`check`: is dist/ current (sources, locks, configs), and does it pass the AWS limit checks?"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from pipeline_contract.manifest import ZipState, zip_state
-
 from . import state
-from .aws_limits import Measured, enforce
+from .aws_limits import Measured, enforce, enforce_config
 from .build_command import measured as measure
 from .build_command import select
 from .config import discover
 from .errors import BuildError
+from .freshness import message, stale_among
 
 
 def check(root: Path, names: list[str], allow_s3: bool) -> list[Measured]:
-    """Raise LimitViolation (or BuildError when dist/ is not built) and return what was measured."""
+    """Raise BuildError when dist/ is stale or not built, LimitViolation on a limit; return what was measured."""
     artifacts = discover(root)
     chosen = select(artifacts, names)
+    enforce_config(chosen)
     dist = root / "dist"
     records = state.load(dist)
-    measured: dict[str, Measured] = {}
-    for artifact in chosen:
-        record = records.get(artifact.name)
-        zip_path = dist / f"{artifact.name}.zip"
-        if record is None:
-            raise BuildError(f"dist/{artifact.name}.zip is not built; run `make build`")
-        # The zip the build wrote keeps its size, mtime and inode; anything else is hashed.
-        if record.zip_stat is None or record.zip_stat != state.zip_stat(zip_path):
-            found = zip_state(zip_path, record.artifact)
-            if found is ZipState.MISSING:
-                raise BuildError(f"dist/{artifact.name}.zip is not built; run `make build`")
-            if found is ZipState.CHANGED:
-                raise BuildError(f"dist/{artifact.name}.zip changed since it was built; run `make build`")
-        measured[artifact.name] = measure(record)
+    found = stale_among(artifacts, chosen, dist, records)
+    if found:
+        raise BuildError(message(found))
+    measured = {artifact.name: measure(records[artifact.name]) for artifact in chosen}
     enforce(measured, allow_s3)
     return list(measured.values())

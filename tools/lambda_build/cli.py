@@ -26,12 +26,13 @@ exit codes:
   {EXIT_OK}  success
   {EXIT_BUILD_ERROR}  bad input or failed build (the one-line message says what to fix)
   {EXIT_USAGE}  wrong command line
-  {EXIT_LIMIT}  an AWS limit would be exceeded (size, layers, duplicated package); see the table
+  {EXIT_LIMIT}  an AWS limit or the project's packaging rule would be broken (size, layer count,
+     a package both in a function and its layer); see the table
 
 examples:
   python build.py build                       build everything that changed
   python build.py build stream_processor      build one function (and its layers)
-  python build.py check                       re-run the AWS limit checks on dist/
+  python build.py check                       is dist/ current and within the AWS limits?
   python build.py lock --upgrade              re-pin requirements.txt from requirements.in
   python build.py --json build                machine-readable result on stdout
 
@@ -46,15 +47,18 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--json", action="store_true", help="print a JSON result on stdout instead of tables")
     parser.add_argument("--root", type=Path, help="repository root (default: the directory of build.py)")
     parser.add_argument("--cache-dir", type=Path, help="wheel/dependency cache directory")
-    # `build.py build --json` works as well as `build.py --json build`.
+    # Global options work after the command too (`build.py build --json --root DIR`).
     anywhere = argparse.ArgumentParser(add_help=False)
     anywhere.add_argument("--json", action="store_true", default=argparse.SUPPRESS, help="print a JSON result")
+    anywhere.add_argument("--root", type=Path, default=argparse.SUPPRESS, help="repository root")
+    anywhere.add_argument("--cache-dir", type=Path, default=argparse.SUPPRESS, help="wheel/dependency cache directory")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     build = commands.add_parser("build", parents=[anywhere], help="build changed artifacts into dist/ and write dist/manifest.json")
     build.add_argument("names", nargs="*", metavar="NAME", help="artifacts to build (default: all)")
     build.add_argument("--allow-s3-upload", action="store_true",
                        help="allow zips over 50 MB (marked upload_via_s3; the Terraform module needs an S3 bucket)")
-    check = commands.add_parser("check", parents=[anywhere], help="check AWS size/layer limits of what is in dist/")
+    check = commands.add_parser("check", parents=[anywhere],
+                                help="check that dist/ is built from the current sources and within the AWS limits")
     check.add_argument("names", nargs="*", metavar="NAME")
     check.add_argument("--allow-s3-upload", action="store_true", help="zips over 50 MB are fine (uploaded via S3)")
     lock = commands.add_parser("lock", parents=[anywhere], help="regenerate requirements.txt from requirements.in (pip-compile, hashes)")
@@ -93,7 +97,10 @@ def _run(args: argparse.Namespace, root: Path, cache: Path) -> dict[str, Any]:
         chosen = select(discover(root), args.names)
         locked = lock(chosen, args.upgrade, _progress)
         return {"text": f"locked: {', '.join(locked) or 'nothing (no requirements.in)'}", "locked": locked}
-    shutil.rmtree(root / "dist", ignore_errors=True)
+    from .build_command import dist_lock
+
+    with dist_lock(root / "dist", _progress):  # a build in progress finishes first; one waiting starts over
+        shutil.rmtree(root / "dist")
     if args.cache:
         shutil.rmtree(cache, ignore_errors=True)
     return {"text": "removed dist/" + (" and the cache" if args.cache else "")}
@@ -112,7 +119,8 @@ def main(argv: list[str] | None = None, default_root: Path | None = None) -> int
             print(json.dumps({"ok": False, "error": str(exc), "exit_code": exc.exit_code, "violations": violations}))
         else:
             if rows:
-                print(render(["artifact", "limit", "measured", "largest contributors / details"], rows), file=sys.stderr)
+                table = [row[:4] for row in rows]
+                print(render(["artifact", "limit", "measured", "largest contributors / details"], table), file=sys.stderr)
             print(f"error: {exc}", file=sys.stderr)
         return exc.exit_code
     except OSError as exc:  # disk full, permissions, a vanished file: still one line, still exit 1

@@ -15,10 +15,10 @@ class BuildError(Exception):
 
 
 class LimitViolation(BuildError):
-    """An AWS limit the artifacts would break at deploy time; `rows` say which and why."""
+    """An AWS limit (or the project's packaging rule) the artifacts would break; `rows` say which and why."""
 
     exit_code = EXIT_LIMIT
-    columns = ("artifact", "limit", "measured", "details")
+    columns = ("artifact", "limit", "measured", "details", "message")  # the table shows all but the message
 
     def __init__(self, message: str, rows: list[list[str]]) -> None:
         super().__init__(message)

@@ -1,7 +1,9 @@
-"""Select an artifact's own files (not its dependencies) by include/exclude patterns.
+"""Select an artifact's own files (not its dependencies) by include/exclude patterns, and read them once.
 
 Paths are recorded relative to the artifact directory so that the same tree builds the same
 zip wherever the repository is checked out; symlinks are followed only inside that directory.
+Each file is read exactly once: the bytes hashed into the fingerprint are the bytes zipped and
+compiled, so a file edited during a build can never ship content its fingerprint does not describe.
 """
 
 from __future__ import annotations
@@ -23,8 +25,8 @@ _ALWAYS_EXCLUDED = [FUNCTION_FILE, LAYER_FILE, "requirements.in", "requirements.
 class SourceFile(NamedTuple):
     rel: str  # POSIX path relative to the artifact directory
     path: Path
-    sha256: str
-    size: int
+    data: bytes  # the one read of the file: what is hashed, zipped and compiled
+    sha256: str  # of `data`
     executable: bool
 
 
@@ -32,17 +34,17 @@ def _inside(root: Path, target: Path) -> bool:
     return target == root or root in target.parents
 
 
-def _walk(root: Path, display: str) -> list[tuple[str, Path]]:
-    """(relative path, real path) of every regular file under root, following internal symlinks."""
-    out: list[tuple[str, Path]] = []
-    seen: set[Path] = set()
-    stack: list[tuple[str, Path]] = [("", root)]
+def _walk(root: Path, display: str) -> list[tuple[str, Path | None]]:
+    """(relative path, real path) of every regular file under root; None for a broken symlink.
+
+    A symlink inside the artifact directory is followed, and what it points to is listed under
+    the link's name as well as under its own (a zip holds no links): `app/helpers_v2 -> helpers`
+    ships both packages. Links leaving the directory or looping back to a parent are refused.
+    """
+    out: list[tuple[str, Path | None]] = []
+    stack: list[tuple[str, Path, tuple[Path, ...]]] = [("", root, (root,))]  # prefix, directory, real ancestors
     while stack:
-        prefix, directory = stack.pop()
-        real_dir = directory.resolve()
-        if real_dir in seen:
-            continue
-        seen.add(real_dir)
+        prefix, directory, ancestors = stack.pop()
         for entry in sorted(os.scandir(directory), key=lambda e: e.name):
             if entry.name.startswith("."):
                 continue
@@ -54,29 +56,37 @@ def _walk(root: Path, display: str) -> list[tuple[str, Path]]:
                     raise BuildError(
                         f"{display}/{rel} is a symlink pointing outside {display}/; copy the file in instead"
                     )
+                if target in ancestors:
+                    where = target.relative_to(root).as_posix() + "/" if target != root else ""
+                    raise BuildError(f"{display}/{rel} is a symlink to its own parent {display}/{where} (a loop); remove it")
+                if not target.exists():
+                    out.append((rel, None))
+                    continue
                 path = target
             if path.is_dir():
-                stack.append((rel + "/", path))
+                stack.append((rel + "/", path, (*ancestors, path)))  # path is real: links were resolved above
             elif path.is_file():
                 out.append((rel, path))
     return out
 
 
 def collect(artifact: ArtifactConfig, display: str) -> list[SourceFile]:
-    """The artifact's files, sorted by relative path, with content hashes."""
+    """The artifact's files, sorted by relative path, with their content and its hash."""
     root = artifact.directory.resolve()
     files = []
     for rel, path in _walk(root, display):
         if matches(rel, _ALWAYS_EXCLUDED) or not matches(rel, artifact.include) or matches(rel, artifact.exclude):
             continue
+        if path is None:
+            raise BuildError(f"{display}/{rel} is a broken symlink; point it at an existing file or remove it")
         data = path.read_bytes()
         mode = path.stat().st_mode
         files.append(
             SourceFile(
                 rel=rel,
                 path=path,
+                data=data,
                 sha256=hashlib.sha256(data).hexdigest(),
-                size=len(data),
                 executable=bool(mode & (stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)),
             )
         )

@@ -97,6 +97,7 @@ class Plan:
 
     resources: list[Resource]
     configuration: dict[str, Any]
+    timestamp: str | None = None  # when terraform made the plan (RFC 3339, UTC; absent before Terraform 1.5)
     _identity: dict[str, list[Resource]] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
@@ -258,4 +259,6 @@ def load_plan(path: Path) -> Plan:
         resources = [_resource(change) for change in data.get("resource_changes", [])]
     except (KeyError, TypeError, AttributeError) as exc:
         raise PlanError(f"plan {path} has a malformed resource_changes entry ({exc!r}): regenerate it with `make plan`") from None
-    return Plan(resources=resources, configuration=data["configuration"])
+    timestamp = data.get("timestamp")
+    return Plan(resources=resources, configuration=data["configuration"],
+                timestamp=timestamp if isinstance(timestamp, str) else None)

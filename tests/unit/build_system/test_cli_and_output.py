@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import fcntl
 import json
+import os
+import shutil
 import subprocess
 import sys
+import tempfile
+from pathlib import Path
 
+import lambda_build.builder
 from lambda_build import build_command as pipeline
 from pipeline_contract.artifact_hash import filebase64sha256
 
@@ -101,3 +107,77 @@ def test_two_builds_at_once_do_not_corrupt_dist(offline_repo: Repo) -> None:
     statuses = sorted(line.split()[3] for out, _, _ in results for line in out.splitlines()[2:])
     assert statuses == ["built"] * 3 + ["up"] * 3  # the second build waited and found everything up to date
     assert sorted(_consistent(offline_repo)["artifacts"]) == ["a", "b", "c"]
+
+
+def test_leftovers_of_killed_builds_are_removed_by_the_next_build(offline_repo: Repo, capsys) -> None:
+    """What `kill -9` leaves (a staging dir with zips, temp files of the manifest and state) goes at the next build."""
+    offline_repo.function("f")
+    assert offline_repo.run("build", capsys=capsys).code == 0
+    staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=offline_repo.dist))
+    (staging / "f.zip").write_bytes(b"half a zip")
+    for name in ("manifest.json", ".build-state.json"):  # named as atomic_files names its temp files
+        fd, _ = tempfile.mkstemp(prefix=f".{name}.", dir=offline_repo.dist)
+        os.write(fd, b"{")
+        os.close(fd)
+    offline_repo.write("functions/f/app.py", "def handler(event, context):\n    return 2\n")
+    assert offline_repo.run("build", capsys=capsys).code == 0
+    assert sorted(p.name for p in offline_repo.dist.iterdir()) == [".build-state.json", ".build.lock", "f.zip",
+                                                                  "manifest.json"]
+    _consistent(offline_repo)
+
+
+def test_clean_waits_for_a_build_in_progress(offline_repo: Repo, capsys, monkeypatch) -> None:
+    """`clean` started in the middle of a build waits for it instead of pulling dist/ from under it."""
+    offline_repo.function("f")
+    real_build = lambda_build.builder.build
+    cleaner: list[tuple[subprocess.Popen[str], str]] = []
+
+    def build_while_cleaning(*args, **kwargs):
+        proc = subprocess.Popen(
+            [sys.executable, str(BUILD_PY), "--root", str(offline_repo.root), "clean"],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        )
+        assert proc.stderr is not None
+        cleaner.append((proc, proc.stderr.readline()))  # a line once it waits, or "" when it just exited
+        return real_build(*args, **kwargs)
+
+    monkeypatch.setattr(lambda_build.builder, "build", build_while_cleaning)
+    result = offline_repo.run("build", capsys=capsys)
+    ((proc, first_line),) = cleaner
+    _, err = proc.communicate(timeout=60)
+    assert "waiting for another build or clean to finish with dist/" in first_line
+    assert result.code == 0, result.err
+    assert proc.returncode == 0, err
+    assert not offline_repo.dist.exists()  # then clean did its job
+
+
+def test_build_waiting_behind_clean_starts_over_on_a_new_dist(offline_repo: Repo) -> None:
+    """The waiting build wakes up holding a lock on a deleted file: it must not write into the removed dist/."""
+    offline_repo.function("f")
+    offline_repo.dist.mkdir()
+    with open(offline_repo.dist / ".build.lock", "a") as held:  # what `clean` holds while it removes dist/
+        fcntl.flock(held, fcntl.LOCK_EX)
+        proc = subprocess.Popen(
+            [sys.executable, str(BUILD_PY), "--root", str(offline_repo.root), "--cache-dir", str(offline_repo.cache),
+             "build"],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        )
+        assert proc.stderr is not None
+        assert "waiting for another build" in proc.stderr.readline()
+        shutil.rmtree(offline_repo.dist)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0, err
+    assert sorted(_consistent(offline_repo)["artifacts"]) == ["f"]
+
+
+def test_global_options_work_after_the_command(offline_repo: Repo, tmp_path: Path) -> None:
+    offline_repo.function("f")
+    cache = tmp_path / "elsewhere-cache"
+    proc = subprocess.run(
+        [sys.executable, str(BUILD_PY), "build", "--json", "--root", str(offline_repo.root), "--cache-dir", str(cache)],
+        capture_output=True, text=True, check=False, cwd=tmp_path,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["artifacts"][0]["name"] == "f"
+    assert (offline_repo.dist / "f.zip").is_file()
+    assert list((cache / "pyc").rglob("*.pyc"))  # the bytecode cache went where --cache-dir said

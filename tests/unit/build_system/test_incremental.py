@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import zipfile
+from pathlib import Path
 
 import lambda_build.builder
 import lambda_build.bytecode
@@ -102,6 +104,49 @@ def test_removed_artifact_leaves_the_manifest(repo: Repo, capsys, orjson_lock) -
     (repo.root / "functions/b").rmdir()
     assert _statuses(repo, capsys) == {"a": "up to date", "common": "up to date"}
     assert sorted(json.loads((repo.dist / "manifest.json").read_text())["artifacts"]) == ["a", "common"]
+    assert sorted(p.name for p in repo.dist.glob("*.zip")) == ["a.zip", "common.zip"]  # b.zip went with it
+
+
+def test_zip_of_a_removed_artifact_goes_together_with_the_manifest(offline_repo: Repo, capsys, monkeypatch) -> None:
+    """Interrupted while removing it, dist/ has no manifest rather than one listing a zip that is gone."""
+    offline_repo.function("a")
+    offline_repo.function("b")
+    _statuses(offline_repo, capsys)
+    shutil.rmtree(offline_repo.root / "functions/b")
+    real_unlink = Path.unlink
+
+    def interrupted(self: Path, missing_ok: bool = False) -> None:
+        if self.name == "b.zip":
+            raise KeyboardInterrupt
+        real_unlink(self, missing_ok)
+
+    monkeypatch.setattr(Path, "unlink", interrupted)
+    assert offline_repo.run("build", capsys=capsys).code == 1
+    assert not (offline_repo.dist / "manifest.json").exists()
+    monkeypatch.undo()
+    assert _statuses(offline_repo, capsys) == {"a": "up to date"}
+    assert sorted(p.name for p in offline_repo.dist.iterdir() if not p.name.startswith(".")) == ["a.zip", "manifest.json"]
+    assert list(load(offline_repo.dist / "manifest.json").artifacts) == ["a"]
+
+
+def test_own_package_shadowing_a_layer_package_is_reported(repo: Repo, capsys, orjson_lock) -> None:
+    repo.function("f", config='handler = "app.handler"\nlayers = ["common"]\n')
+    repo.layer("common", lock=orjson_lock)
+    first = repo.run("build", capsys=capsys)
+    assert first.code == 0 and "warning" not in first.err
+    repo.write("functions/f/common_lib/__init__.py", "VALUE = 'mine'\n")  # the layer has common_lib/ too
+    repo.write("functions/f/orjson.py", "def dumps(value):\n    return b''\n")  # the layer installs orjson
+    result = repo.run("build", capsys=capsys)
+    assert result.code == 0, result.err
+    warnings = [line for line in result.err.splitlines() if line.startswith("warning")]
+    assert warnings == [
+        "warning: f: functions/f/common_lib/ shadows layers/common/common_lib/ of layer common (Lambda imports the "
+        "function's `common_lib` first); rename one of them",
+        "warning: f: functions/f/orjson.py shadows package orjson of layer common (Lambda imports the function's "
+        "`orjson` first); rename one of them",
+    ]
+    again = repo.run("build", capsys=capsys)  # said at every build until fixed, also when nothing is rebuilt
+    assert "f: up to date" in again.err and [ln for ln in again.err.splitlines() if ln.startswith("warning")] == warnings
 
 
 def test_without_target_python_builds_without_bytecode_then_upgrades(offline_repo: Repo, capsys, monkeypatch) -> None:
