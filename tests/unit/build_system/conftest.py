@@ -16,9 +16,10 @@ from pathlib import Path
 
 import pytest
 from lambda_build.cli import main
-from lambda_build.lockfile import read_lock
+from lambda_build.lockfile import lock_header, read_lock
 from lambda_build.targets import Target
 from lambda_build.wheels import ensure_wheels
+from packaging.requirements import Requirement
 from repo_paths import REPO_ROOT as REPO
 
 BUILD_PY = REPO / "build.py"
@@ -118,6 +119,13 @@ def wheel_cache(tmp_path_factory: pytest.TempPathFactory, orjson_lock: str) -> P
     for arch in ("x86_64", "arm64"):
         ensure_wheels(cache, Target("3.12", arch), read_lock(lock, "lock", "3.12", arch), "fixture")
     return cache
+
+
+def lock_text(requirements: list[str], pins: dict[str, list[str]], runtime: str = "python3.12") -> str:
+    """A lock as `make lock` writes it: the header recording `requirements`, then hashed pins."""
+    body = "".join(f"{pin} \\\n" + " \\\n".join(f"    --hash=sha256:{h}" for h in hashes) + "\n"
+                   for pin, hashes in pins.items())
+    return lock_header(runtime, [Requirement(r) for r in requirements]) + body
 
 
 def fresh_cache(base: Path, wheel_cache: Path) -> Path:
