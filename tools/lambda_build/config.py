@@ -13,9 +13,8 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from .errors import BuildError
+from .runtimes import ARCHITECTURES, RUNTIMES
 
-ARCHITECTURES = ("x86_64", "arm64")
-RUNTIMES = ("python3.10", "python3.11", "python3.12", "python3.13")
 FUNCTION_FILE = "function.toml"
 LAYER_FILE = "layer.toml"
 _NAME = re.compile(r"[A-Za-z0-9_-]{1,64}\Z")

@@ -1,0 +1,156 @@
+"""A package index's simple API, read the way pip reads it: which files a project has, and their hashes.
+
+Only the index's pages are read here (PEP 691 JSON, else PEP 503 HTML), from the index pip itself
+would use: $PIP_INDEX_URL, else `index-url` from pip's configuration files, else PyPI.
+"""
+
+from __future__ import annotations
+
+import configparser
+import gzip
+import os
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import NamedTuple
+
+import orjson
+from packaging.utils import canonicalize_name
+
+from .errors import BuildError
+
+DEFAULT_INDEX = "https://pypi.org/simple/"
+INDEX_ENV = "PIP_INDEX_URL"
+ATTEMPTS = 3
+TIMEOUT = 60
+_JSON = "application/vnd.pypi.simple.v1+json"
+
+
+class IndexFile(NamedTuple):
+    """One file of a project as its index page lists it."""
+
+    filename: str
+    href: str  # as the page has it, maybe relative: joined only for the few files downloaded
+    sha256: str | None
+    page: str  # the page's URL
+
+    @property
+    def url(self) -> str:
+        return urllib.parse.urljoin(self.page, self.href)
+
+
+def _pip_config_files() -> list[Path]:
+    """pip's configuration files, lowest precedence first (pip's documented order)."""
+    explicit = os.environ.get("PIP_CONFIG_FILE")
+    if explicit:
+        return [Path(explicit)]
+    home = Path.home()
+    xdg = os.environ.get("XDG_CONFIG_HOME") or str(home / ".config")
+    files = [Path("/etc/pip.conf"), *(Path(d) / "pip/pip.conf" for d in
+                                        os.environ.get("XDG_CONFIG_DIRS", "/etc/xdg").split(":"))]
+    files += [home / ".pip/pip.conf", Path(xdg) / "pip/pip.conf"]
+    venv = os.environ.get("VIRTUAL_ENV")
+    if venv:
+        files.append(Path(venv) / "pip.conf")
+    return files
+
+
+def index_url() -> str:
+    """The index pip would use: $PIP_INDEX_URL, else `index-url` of pip's config files, else PyPI."""
+    explicit = os.environ.get(INDEX_ENV)
+    if explicit:
+        return explicit.rstrip("/") + "/"
+    found = DEFAULT_INDEX
+    for path in _pip_config_files():
+        parser = configparser.ConfigParser(interpolation=None)
+        try:
+            parser.read(path, encoding="utf-8")
+        except (configparser.Error, UnicodeDecodeError):
+            continue
+        for section in ("global", "download", "install"):
+            value = parser.get(section, "index-url", fallback=None)
+            if value:
+                found = value.split()[0].rstrip("/") + "/"
+    return found
+
+
+class _Anchors(HTMLParser):
+    """The links of a PEP 503 page: file name (link text) and URL (its #sha256= fragment is the hash)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.links: list[tuple[str, str]] = []
+        self._href: str | None = None
+        self._text = ""
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "a":
+            self._href, self._text = dict(attrs).get("href"), ""
+
+    def handle_data(self, data: str) -> None:
+        if self._href is not None:
+            self._text += data
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "a" and self._href is not None:
+            self.links.append((self._text.strip(), self._href))
+            self._href = None
+
+
+def parse_listing(body: bytes, content_type: str, page_url: str) -> list[IndexFile]:
+    """Files of an index page, JSON (PEP 691) or HTML (PEP 503)."""
+    if content_type.split(";")[0].strip() == _JSON:
+        # A big project's page is megabytes (pydantic-core: 15,000 files): orjson reads it 3x faster.
+        return [IndexFile(entry["filename"], entry["url"], entry.get("hashes", {}).get("sha256"), page_url)
+                for entry in orjson.loads(body)["files"]]
+    parser = _Anchors()
+    parser.feed(body.decode("utf-8", errors="replace"))
+    files = []
+    for text, href in parser.links:
+        link, _, fragment = href.partition("#")
+        name, _, digest = fragment.partition("=")
+        filename = text or urllib.parse.unquote(link.rsplit("/", 1)[-1])
+        files.append(IndexFile(filename, link, digest.lower() if name == "sha256" and digest else None, page_url))
+    return files
+
+
+def get(url: str, accept: str) -> tuple[bytes, str]:
+    """GET with a few retries on connection errors and 5xx; 4xx fail at once."""
+    request = urllib.request.Request(url, headers={"Accept": accept, "Accept-Encoding": "gzip",
+                                                   "User-Agent": "lambda-build"})
+    for attempt in range(ATTEMPTS):
+        try:
+            with urllib.request.urlopen(request, timeout=TIMEOUT) as response:
+                body = response.read()
+                if response.headers.get("Content-Encoding") == "gzip":
+                    body = gzip.decompress(body)
+                return body, response.headers.get("Content-Type", "")
+        except urllib.error.HTTPError as exc:
+            if exc.code < 500 or attempt == ATTEMPTS - 1:
+                raise
+        except (urllib.error.URLError, TimeoutError, ConnectionError):
+            if attempt == ATTEMPTS - 1:
+                raise
+        time.sleep(0.5 * 2**attempt)  # backoff between retries of a failed request, not a wait for a condition
+    raise AssertionError("unreachable")
+
+
+class NotOnIndex(Exception):
+    """The index has no page for the project (HTTP 404)."""
+
+
+def fetch_listing(index: str, name: str) -> list[IndexFile]:
+    page = urllib.parse.urljoin(index, f"{canonicalize_name(name)}/")
+    try:
+        body, content_type = get(page, f"{_JSON}, text/html;q=0.1")
+    except urllib.error.HTTPError as exc:
+        if exc.code == 404:
+            raise NotOnIndex(name) from None
+        raise BuildError(f"package index {index}: {page} answered HTTP {exc.code} ({exc.reason})") from None
+    except (urllib.error.URLError, TimeoutError, ConnectionError) as exc:
+        reason = getattr(exc, "reason", exc)
+        raise BuildError(f"cannot reach the package index {index} ({reason}); check the network, or set {INDEX_ENV}") from None
+    return parse_listing(body, content_type, page)
