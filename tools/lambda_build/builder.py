@@ -82,7 +82,8 @@ def build(artifact: ArtifactConfig, sources: list[SourceFile], cache: Path, stag
     python = interpreter(artifact.python_version)
     target = Target(artifact.python_version, artifact.architecture)
     dep_entries, dep_packages = (
-        build_tree(cache, pins, target, artifact.arcname_prefix, artifact.lambda_root, python, display)
+        build_tree(cache, pins, target, artifact.arcname_prefix, artifact.lambda_root, python, display,
+                   artifact.dependency_bytecode, artifact.dependency_tests)
         if pins
         else ([], {})
     )
