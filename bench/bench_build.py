@@ -43,7 +43,7 @@ from text_table import render  # noqa: E402
 IMPORT_ENV = {
     "LOG_LEVEL": "INFO", "DLQ_URL": "https://sqs.us-east-1.amazonaws.com/000000000000/dlq", "DB_HOST": "localhost",
     "DB_PORT": "5432", "DB_NAME": "bench", "DB_USER": "bench", "DB_AUTH": "trust", "DB_SECRET_ARN": "",
-    "ARCHIVE_BUCKET": "bench", "ARCHIVE_PREFIX": "bench/", "AWS_DEFAULT_REGION": "us-east-1",
+    "ARCHIVE_BUCKET": "bench", "ARCHIVE_PREFIX": "bench/", "DLQ_PAYLOAD_BUCKET": "bench", "AWS_DEFAULT_REGION": "us-east-1",
     "AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench",
 }
 SAMPLE = {
@@ -186,7 +186,7 @@ VARIANTS = {
 }
 
 
-def _cold_import_ms(manifest: Manifest, name: str, into: Path, runs: int) -> float:
+def _cold_import_ms(manifest: Manifest, name: str, into: Path, runs: int) -> str:
     """Median cold `import <handler module>` of a function laid out as Lambda does, shipped bytes as they are."""
     function = manifest.artifacts[name]
     path = _extract(manifest, name, into, True)
@@ -195,9 +195,11 @@ def _cold_import_ms(manifest: Manifest, name: str, into: Path, runs: int) -> flo
     env = {**os.environ, **IMPORT_ENV, "PYTHONPATH": path, "PYTHONDONTWRITEBYTECODE": "1"}
     samples = []
     for _ in range(runs):
-        proc = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+        proc = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=False)
+        if proc.returncode != 0:
+            return "import failed: " + (proc.stderr.strip().splitlines() or ["?"])[-1][:60]
         samples.append(float(proc.stdout))
-    return statistics.median(samples) * 1000
+    return f"{statistics.median(samples) * 1000:.0f}"
 
 
 def _variants(root: Path, work: Path, primed: Path, runs: int) -> list[list[str]]:
@@ -211,7 +213,7 @@ def _variants(root: Path, work: Path, primed: Path, runs: int) -> list[list[str]
         seconds = _build_py(root, _wheels_only(work / "variant-cache", primed), "build")
         manifest = load(root / "dist/manifest.json")
         zipped = sum(a.zipped_bytes for a in manifest.artifacts.values())
-        imports = [f"{n} {_cold_import_ms(manifest, n, work / 'variant' / label.replace(' ', '_') / n, runs):.0f}"
+        imports = [f"{n} {_cold_import_ms(manifest, n, work / 'variant' / label.replace(' ', '_') / n, runs)}"
                    for n in sorted(configs)]
         rows.append([label, size(zipped), f"{seconds:.2f}", ", ".join(imports)])
     for name, text in configs.items():

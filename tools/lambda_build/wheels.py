@@ -127,7 +127,7 @@ def _parallel(function: Callable[[_T], _R], items: list[_T]) -> list[_R]:
         return list(pool.map(function, items))
 
 
-def _download(cache: Path, file: IndexFile) -> None:
+def _download(cache: Path, file: IndexFile, display: str) -> None:
     """Fetch one wheel and keep it only if its bytes hash to the sha256 the lock lists."""
     assert file.sha256 is not None
     final = _wheel_dir(cache, file.sha256) / file.filename
@@ -136,11 +136,12 @@ def _download(cache: Path, file: IndexFile) -> None:
     try:
         body, _ = get(file.url, "*/*")
     except (urllib.error.URLError, TimeoutError, ConnectionError) as exc:
-        raise BuildError(f"download of {file.filename} failed ({getattr(exc, 'reason', exc)}); run the build again") from None
+        raise BuildError(f"{display}: download of {file.filename} failed ({getattr(exc, 'reason', exc)}); "
+                         "build again") from None
     digest = hashlib.sha256(body).hexdigest()
     if digest != file.sha256:
-        raise BuildError(f"{file.filename} from the package index has sha256 {digest}, not the {file.sha256} "
-                         "the lock lists; run `make lock` if the release really changed")
+        raise BuildError(f"{display}: the downloaded {file.filename} has sha256 {digest}, not the {file.sha256} "
+                         "the lock lists (corrupted or tampered with on the way); nothing was kept; build again")
     write_bytes_atomic(final, body)
 
 
@@ -178,7 +179,7 @@ def fetch_wheels(cache: Path, jobs: list[Job]) -> None:
                 errors.append((number, exc))
         for file in sorted({file.sha256: file for _, _, file in chosen}.values()):
             try:
-                _download(cache, file)
+                _download(cache, file, by_name[name][0][1].display)
             except BuildError as exc:
                 return [*errors, (by_name[name][0][0], exc)]
         for job, pin, file in chosen:
