@@ -154,9 +154,10 @@ def check_fresh(requirements: list[Requirement], display_in: str, lock_text: str
             before = [w for w, old in sorted(was.items()) if canonicalize_name(old.name) == canonicalize_name(req.name)]
             locked_as = f"the lock was made for {before[0]!r}" if before else "the lock was made without it"
             raise BuildError(f"{display_in} asks for {text!r} but {locked_as} (stale lock); run `make lock`")
-    for text in sorted(set(was) - set(asked)):
-        raise BuildError(f"{display_in} no longer asks for {text!r}, which {display_lock} still locks (stale lock); "
-                         "run `make lock`")
+    removed = sorted(set(was) - set(asked))
+    if removed:
+        raise BuildError(f"{display_in} no longer asks for {removed[0]!r}, which {display_lock} still locks "
+                         "(stale lock); run `make lock`")
     env = _target_env(python_version, architecture)
     pinned = {p.name: p.version for p in pins}
     for req in requirements:
