@@ -9,6 +9,7 @@ from __future__ import annotations
 import configparser
 import gzip
 import os
+import sys
 import time
 import urllib.error
 import urllib.parse
@@ -43,18 +44,20 @@ class IndexFile(NamedTuple):
 
 
 def _pip_config_files() -> list[Path]:
-    """pip's configuration files, lowest precedence first (pip's documented order)."""
+    """pip's configuration files, lowest precedence first, as pip loads them: global (XDG dirs, then
+    /etc), user (unless $PIP_CONFIG_FILE names an existing file), site (this interpreter's prefix),
+    then $PIP_CONFIG_FILE; $PIP_CONFIG_FILE=/dev/null means none at all."""
     explicit = os.environ.get("PIP_CONFIG_FILE")
-    if explicit:
-        return [Path(explicit)]
+    if explicit == os.devnull:
+        return []
     home = Path.home()
-    xdg = os.environ.get("XDG_CONFIG_HOME") or str(home / ".config")
-    files = [Path("/etc/pip.conf"), *(Path(d) / "pip/pip.conf" for d in
-                                        os.environ.get("XDG_CONFIG_DIRS", "/etc/xdg").split(":"))]
-    files += [home / ".pip/pip.conf", Path(xdg) / "pip/pip.conf"]
-    venv = os.environ.get("VIRTUAL_ENV")
-    if venv:
-        files.append(Path(venv) / "pip.conf")
+    files = [Path(d) / "pip/pip.conf" for d in os.environ.get("XDG_CONFIG_DIRS", "/etc/xdg").split(":")]
+    files.append(Path("/etc/pip.conf"))
+    if not (explicit and Path(explicit).exists()):
+        files += [home / ".pip/pip.conf", Path(os.environ.get("XDG_CONFIG_HOME") or home / ".config") / "pip/pip.conf"]
+    files.append(Path(sys.prefix) / "pip.conf")
+    if explicit:
+        files.append(Path(explicit))
     return files
 
 
