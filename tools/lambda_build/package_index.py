@@ -9,11 +9,13 @@ from __future__ import annotations
 import configparser
 import gzip
 import os
+import ssl
 import sys
 import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from functools import lru_cache
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import NamedTuple
@@ -24,7 +26,7 @@ from packaging.utils import canonicalize_name
 from .errors import BuildError
 
 DEFAULT_INDEX = "https://pypi.org/simple/"
-INDEX_ENV = "PIP_INDEX_URL"
+INDEX_ENV = "PIP_INDEX_URL"  # named in messages; read through pip_setting
 ATTEMPTS = 3
 TIMEOUT = 60
 _JSON = "application/vnd.pypi.simple.v1+json"
@@ -61,12 +63,12 @@ def _pip_config_files() -> list[Path]:
     return files
 
 
-def index_url() -> str:
-    """The index pip would use: $PIP_INDEX_URL, else `index-url` of pip's config files, else PyPI."""
-    explicit = os.environ.get(INDEX_ENV)
+def pip_setting(name: str) -> str | None:
+    """A pip option as pip would see it: $PIP_<NAME>, else the last of pip's config files that sets it."""
+    explicit = os.environ.get("PIP_" + name.upper().replace("-", "_"))
     if explicit:
-        return explicit.rstrip("/") + "/"
-    found = DEFAULT_INDEX
+        return explicit
+    found = None
     for path in _pip_config_files():
         parser = configparser.ConfigParser(interpolation=None)
         try:
@@ -74,10 +76,23 @@ def index_url() -> str:
         except (configparser.Error, UnicodeDecodeError):
             continue
         for section in ("global", "download", "install"):
-            value = parser.get(section, "index-url", fallback=None)
-            if value:
-                found = value.split()[0].rstrip("/") + "/"
+            found = parser.get(section, name, fallback=None) or found
     return found
+
+
+def index_url() -> str:
+    """The index pip would use: $PIP_INDEX_URL, else `index-url` of pip's config files, else PyPI."""
+    configured = pip_setting("index-url")
+    return configured.split()[0].rstrip("/") + "/" if configured else DEFAULT_INDEX
+
+
+@lru_cache(maxsize=4)
+def _tls(cert: str | None) -> ssl.SSLContext:
+    """Certificates as pip verifies them: its `cert` bundle when one is configured, else the system's."""
+    try:
+        return ssl.create_default_context(cafile=cert)
+    except (OSError, ssl.SSLError) as exc:
+        raise BuildError(f"pip's `cert` bundle {cert} cannot be used ({exc}); fix PIP_CERT or pip.conf") from None
 
 
 class _Anchors(HTMLParser):
@@ -126,7 +141,7 @@ def get(url: str, accept: str) -> tuple[bytes, str]:
                                                    "User-Agent": "lambda-build"})
     for attempt in range(ATTEMPTS):
         try:
-            with urllib.request.urlopen(request, timeout=TIMEOUT) as response:
+            with urllib.request.urlopen(request, timeout=TIMEOUT, context=_tls(pip_setting("cert"))) as response:
                 body = response.read()
                 if response.headers.get("Content-Encoding") == "gzip":
                     body = gzip.decompress(body)

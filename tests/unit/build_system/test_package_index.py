@@ -71,6 +71,19 @@ def test_unreachable_index_is_one_line(offline_repo: Repo, capsys: pytest.Captur
     assert not offline_repo.dist.joinpath("f.zip").exists()
 
 
+def test_pips_cert_setting_is_used(offline_repo: Repo, capsys: pytest.CaptureFixture[str],
+                                   monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """A CA bundle configured for pip is the one the build verifies the index with (here: one that does not exist)."""
+    monkeypatch.setenv("PIP_CERT", str(tmp_path / "no-such-bundle.pem"))
+    offline_repo.function("f")
+    offline_repo.write("functions/f/requirements.in", "orjson\n")
+    offline_repo.write("functions/f/requirements.txt", lock_text(["orjson"], {"orjson==3.10.12": ["0" * 64]}))
+    result = offline_repo.run("build", capsys=capsys)
+    assert result.code == 1
+    message = result.err.strip().splitlines()[-1]
+    assert message.startswith(f"error: pip's `cert` bundle {tmp_path / 'no-such-bundle.pem'} cannot be used (")
+
+
 class _Quiet(SimpleHTTPRequestHandler):
     def log_message(self, format: str, *args: object) -> None:
         """Requests are not the test's output."""
