@@ -30,8 +30,9 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tools"))
 
+from lambda_build.builder import RUNTIME_PROVIDED  # noqa: E402
 from lambda_build.config import discover  # noqa: E402
-from lambda_build.lockfile import RUNTIME_PROVIDED, read_lock  # noqa: E402
+from lambda_build.lockfile import read_lock  # noqa: E402
 from lambda_build.report import size  # noqa: E402
 from lambda_build.sources import collect  # noqa: E402
 from lambda_build.targets import Target  # noqa: E402

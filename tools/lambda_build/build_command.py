@@ -133,7 +133,7 @@ def _run_builds(todo: list[ArtifactConfig], plans: dict[str, tuple[list[SourceFi
     from concurrent.futures import ThreadPoolExecutor, as_completed  # imported here: no-op builds never need them
 
     from .builder import build as build_one
-    from .lockfile import pins_for
+    from .builder import pins_for
     from .targets import Target
     from .wheels import Job, fetch_wheels
 

@@ -15,11 +15,12 @@ from .config import ArtifactConfig
 from .deptree import build_tree
 from .errors import BuildError
 from .handler_check import check_handler
-from .lockfile import pins_for
+from .lockfile import Pin, check_fresh, direct_requirements, read_lock
 from .sources import SourceFile
 from .targets import Target
 from .zipwriter import Entry, compress, write_zip
 
+RUNTIME_PROVIDED = frozenset({"boto3", "botocore", "s3transfer"})
 SOURCE_PACKAGE = "(own code)"
 
 
@@ -37,6 +38,23 @@ class Built:
 
 def display_dir(artifact: ArtifactConfig) -> str:
     return f"{artifact.kind}s/{artifact.name}"
+
+
+def pins_for(artifact: ArtifactConfig) -> list[Pin]:
+    """The lock's pins for the target, checked fresh; runtime-provided packages dropped unless opted in."""
+    directory, display = artifact.directory, display_dir(artifact)
+    requirements_in = directory / "requirements.in"
+    lock = directory / "requirements.txt"
+    direct = direct_requirements(requirements_in, f"{display}/requirements.in") if requirements_in.is_file() else None
+    if not lock.is_file() and not direct:
+        return []
+    pins = read_lock(lock, f"{display}/requirements.txt", artifact.python_version, artifact.architecture)
+    if direct is not None:
+        check_fresh(direct, f"{display}/requirements.in", lock.read_text(encoding="utf-8"), f"{display}/requirements.txt",
+                    pins, artifact.python_version, artifact.architecture)
+    if not artifact.include_boto3:
+        pins = [p for p in pins if p.name not in RUNTIME_PROVIDED]
+    return pins
 
 
 def _source_entries(

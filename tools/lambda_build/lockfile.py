@@ -17,11 +17,8 @@ from pathlib import Path
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 
-from .config import ArtifactConfig
 from .errors import BuildError
 
-# Provided by every Python runtime of Lambda: left out of zips unless include_boto3 = true.
-RUNTIME_PROVIDED = frozenset({"boto3", "botocore", "s3transfer"})
 _RECORD_START = "# requirements.in asked for:"
 _RECORD_ITEM = "#    "
 _HASH = re.compile(r"--hash[=\s]+sha256:([0-9a-fA-F]{64})")
@@ -167,20 +164,3 @@ def check_fresh(requirements: list[Requirement], display_in: str, lock_text: str
         if version is None or not req.specifier.contains(version, prereleases=True):
             found = f"pinned at {version}" if version else "not pinned"
             raise BuildError(f"{display_in}: {req} is {found} in {display_lock} for {architecture}; run `make lock`")
-
-
-def pins_for(artifact: ArtifactConfig) -> list[Pin]:
-    """The lock's pins for the artifact's target, checked fresh; runtime-provided packages dropped unless opted in."""
-    directory, display = artifact.directory, f"{artifact.kind}s/{artifact.name}"
-    requirements_in = directory / "requirements.in"
-    lock = directory / "requirements.txt"
-    direct = direct_requirements(requirements_in, f"{display}/requirements.in") if requirements_in.is_file() else None
-    if not lock.is_file() and not direct:
-        return []
-    pins = read_lock(lock, f"{display}/requirements.txt", artifact.python_version, artifact.architecture)
-    if direct is not None:
-        check_fresh(direct, f"{display}/requirements.in", lock.read_text(encoding="utf-8"),
-                    f"{display}/requirements.txt", pins, artifact.python_version, artifact.architecture)
-    if not artifact.include_boto3:
-        pins = [p for p in pins if p.name not in RUNTIME_PROVIDED]
-    return pins

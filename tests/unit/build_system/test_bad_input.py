@@ -6,8 +6,8 @@ import os
 import zipfile
 
 import pytest
+from lambda_build.builder import pins_for
 from lambda_build.config import discover
-from lambda_build.lockfile import pins_for
 
 from .conftest import Repo, lock_text
 
