@@ -1,13 +1,15 @@
-"""Benchmark build.py against plain `pip install --target` + zipfile on the same artifacts.
+"""Benchmark build.py against `uv pip install --target` + zipfile and `pip install --target` + zipfile.
 
-Times, as medians over several runs in this one session: a cold build (empty dist/, empty cache),
-a warm build (wheels cached, empty dist/; once with only the wheel cache, once with every cache),
-a no-op build, and a one-file source change in the function with the most dependency bytes; beside
-them two baselines built the plain way (pip downloading as it normally does, and pip installing
-from already-downloaded wheels), plus per-artifact sizes and cold import times with and without
-the shipped bytecode. Runs on the repository's functions/ and layers/ (copied to a temp dir, locked
-there when a lock is missing) or, when there are none, on a generated sample of three functions and
-a layer (orjson+pydantic, requests, numpy).
+Times, as medians over several runs in this one session: a cold build (empty dist/, empty cache,
+downloads included) paired run by run with `uv pip install --target` + zipfile from an empty uv
+cache (the order alternates; the ratio is of the medians), a warm build (wheels cached, empty
+dist/; once with only the wheel cache, once with every cache), a no-op build, and a one-file source
+change in the function with the most dependency bytes; beside them two baselines built with pip
+(downloading as it normally does, and installing from already-downloaded wheels), plus per-artifact
+sizes and cold import times with and without the shipped bytecode, and the size/cold-import table
+of the dependency_tests / dependency_bytecode choices. Runs on the repository's functions/ and
+layers/ (copied to a temp dir, locked there when a lock is missing) or, with --sample or when there
+are none, on a generated sample of three functions and a layer (orjson+pydantic, requests, numpy).
 
     .venv/bin/python bench/bench_build.py [--runs 5] [--cold-runs 3] [--sample]
 """
@@ -42,7 +44,7 @@ from text_table import render  # noqa: E402
 IMPORT_ENV = {
     "LOG_LEVEL": "INFO", "DLQ_URL": "https://sqs.us-east-1.amazonaws.com/000000000000/dlq", "DB_HOST": "localhost",
     "DB_PORT": "5432", "DB_NAME": "bench", "DB_USER": "bench", "DB_AUTH": "trust", "DB_SECRET_ARN": "",
-    "ARCHIVE_BUCKET": "bench", "ARCHIVE_PREFIX": "bench/", "AWS_DEFAULT_REGION": "us-east-1",
+    "ARCHIVE_BUCKET": "bench", "ARCHIVE_PREFIX": "bench/", "DLQ_PAYLOAD_BUCKET": "bench", "AWS_DEFAULT_REGION": "us-east-1",
     "AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench",
 }
 SAMPLE = {
@@ -138,6 +140,89 @@ def _baseline(root: Path, work: Path, find_links: Path | None) -> float:
     return time.perf_counter() - started
 
 
+# The manylinux platforms uv's --python-platform knows; the newest not above the runtime's glibc.
+UV_GLIBC_MINORS = (17, 28, 31, 32, 33, 34, 35, 36, 37, 38, 39, 40)
+
+
+def _uv_baseline(root: Path, work: Path, uv_cache: Path) -> float:
+    """`uv pip install --target` (hash-checked, wheels only, the Lambda platform) + zipfile, per artifact."""
+    uv = Path(sys.executable).with_name("uv")
+    started = time.perf_counter()
+    for artifact in discover(root).values():
+        tree = work / "uv-baseline" / artifact.name
+        shutil.rmtree(tree, ignore_errors=True)
+        site = tree / ("python" if artifact.kind == "layer" else "")
+        site.mkdir(parents=True, exist_ok=True)
+        lock = artifact.directory / "requirements.txt"
+        if lock.is_file():
+            target = Target(artifact.python_version, artifact.architecture)
+            glibc = max(m for m in UV_GLIBC_MINORS if m <= target.runtime.os.glibc[1])
+            pins = [p for p in read_lock(lock, "lock", target.python_version, artifact.architecture)
+                    if artifact.include_boto3 or p.name not in RUNTIME_PROVIDED]
+            requirements = tree.parent / f"{artifact.name}.txt"
+            requirements.write_text("".join(f"{p.name}=={p.version} " + " ".join(f"--hash=sha256:{h}" for h in p.hashes)
+                                            + "\n" for p in pins))
+            subprocess.run([str(uv), "pip", "install", "--quiet", "--target", str(site), "--cache-dir", str(uv_cache),
+                            "--python", sys.executable, "--python-version", target.python_version,
+                            "--python-platform", f"{target.machine}-manylinux_2_{glibc}", "--only-binary", ":all:",
+                            "--no-deps", "--require-hashes", "-r", str(requirements)], check=True, capture_output=True)
+        for source in collect(artifact, artifact.name):
+            destination = site / source.rel
+            destination.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(source.path, destination)
+        with zipfile.ZipFile(work / "uv-baseline" / f"{artifact.name}.zip", "w", zipfile.ZIP_DEFLATED) as archive:
+            for path in sorted(tree.rglob("*")):
+                if path.is_file():
+                    archive.write(path, path.relative_to(tree).as_posix())
+    return time.perf_counter() - started
+
+
+# The size/cold-start choices of docs/build.md ("Size or cold start"), as function.toml lines.
+VARIANTS = {
+    "default (sources + bytecode)": "",
+    "dependency_tests = false": "dependency_tests = false\n",
+    'dependency_bytecode = "only"': 'dependency_bytecode = "only"\n',
+    'both of the above': 'dependency_tests = false\ndependency_bytecode = "only"\n',
+    'dependency_bytecode = "none"': 'dependency_bytecode = "none"\n',
+}
+
+
+def _cold_import_ms(manifest: Manifest, name: str, into: Path, runs: int) -> str:
+    """Median cold `import <handler module>` of a function laid out as Lambda does, shipped bytes as they are."""
+    function = manifest.artifacts[name]
+    path = _extract(manifest, name, into, True)
+    module = (function.handler or "").rpartition(".")[0]
+    code = f"import time; t = time.perf_counter(); import {module}; print(time.perf_counter() - t)"
+    env = {**os.environ, **IMPORT_ENV, "PYTHONPATH": path, "PYTHONDONTWRITEBYTECODE": "1"}
+    samples = []
+    for _ in range(runs):
+        proc = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=False)
+        if proc.returncode != 0:
+            return "import failed: " + (proc.stderr.strip().splitlines() or ["?"])[-1][:60]
+        samples.append(float(proc.stdout))
+    return f"{statistics.median(samples) * 1000:.0f}"
+
+
+def _variants(root: Path, work: Path, primed: Path, runs: int) -> list[list[str]]:
+    """Per choice: total zipped bytes of the functions (+ layers), build time from cached wheels, cold imports."""
+    configs = {a.name: a.config_path.read_text() for a in discover(root).values() if a.kind == "function"}
+    rows = []
+    for label, settings in VARIANTS.items():
+        for name, text in configs.items():
+            (root / "functions" / name / "function.toml").write_text(text + settings)
+        shutil.rmtree(root / "dist", ignore_errors=True)
+        seconds = _build_py(root, _wheels_only(work / "variant-cache", primed), "build")
+        manifest = load(root / "dist/manifest.json")
+        zipped = sum(a.zipped_bytes for a in manifest.artifacts.values())
+        imports = [f"{n} {_cold_import_ms(manifest, n, work / 'variant' / label.replace(' ', '_') / n, runs)}"
+                   for n in sorted(configs)]
+        rows.append([label, size(zipped), f"{seconds:.2f}", ", ".join(imports)])
+    for name, text in configs.items():
+        (root / "functions" / name / "function.toml").write_text(text)
+    shutil.rmtree(root / "dist", ignore_errors=True)
+    return rows
+
+
 def _biggest_function(root: Path) -> Path:
     functions = [a for a in load(root / "dist/manifest.json").artifacts.values() if a.kind == "function"]
     biggest = max(functions, key=lambda a: (a.unzipped_bytes, a.name))
@@ -206,11 +291,19 @@ def main(argv: list[str]) -> int:
             shutil.rmtree(root / "dist", ignore_errors=True)
 
         for i in range(args.cold_runs):
-            cache = work / f"cold-{i}"
-            fresh_dist()
-            timings.setdefault("cold build (empty cache, empty dist/)", []).append(_build_py(root, cache, "build"))
-            shutil.rmtree(primed, ignore_errors=True)
-            os.rename(cache, primed)
+            # Paired with uv: the same empty start for both, in alternating order.
+            for step in ("ours", "uv") if i % 2 == 0 else ("uv", "ours"):
+                if step == "ours":
+                    cache = work / f"cold-{i}"
+                    fresh_dist()
+                    timings.setdefault("cold build (empty cache, empty dist/)", []).append(_build_py(root, cache, "build"))
+                    shutil.rmtree(primed, ignore_errors=True)
+                    os.rename(cache, primed)
+                else:
+                    uv_cache = work / f"uv-cache-{i}"
+                    timings.setdefault("baseline: uv pip install --target + zipfile (empty uv cache)", []).append(
+                        _uv_baseline(root, work, uv_cache))
+                    shutil.rmtree(uv_cache, ignore_errors=True)
         for _ in range(args.runs):
             fresh_dist()
             cache = _wheels_only(work / "warm", primed)
@@ -240,14 +333,19 @@ def main(argv: list[str]) -> int:
         for _ in range(args.runs):
             timings.setdefault("baseline: same, wheels already downloaded", []).append(_baseline(root, work, wheels))
 
+        base_uv = statistics.median(timings["baseline: uv pip install --target + zipfile (empty uv cache)"])
         base_net = statistics.median(timings["baseline: pip install --target + zipfile"])
         base_local = statistics.median(timings["baseline: same, wheels already downloaded"])
         rows = []
         for label, samples in timings.items():
             median = statistics.median(samples)
             rows.append([label, str(len(samples)), f"{median:.3f}", f"{min(samples):.3f}", f"{max(samples):.3f}",
-                         f"{base_net / median:.1f}x", f"{base_local / median:.1f}x"])
-        print(render(["phase", "runs", "median s", "min s", "max s", "vs pip baseline", "vs pip (local wheels)"], rows))
+                         f"{base_uv / median:.2f}x", f"{base_net / median:.1f}x", f"{base_local / median:.1f}x"])
+        print(render(["phase", "runs", "median s", "min s", "max s", "vs uv baseline", "vs pip baseline",
+                      "vs pip (local wheels)"], rows))
+        cold = statistics.median(timings["cold build (empty cache, empty dist/)"])
+        print(f"\ncold build vs uv pip install --target + zipfile, both from empty caches: {base_uv / cold:.2f}x faster "
+              f"(medians {cold:.2f} s vs {base_uv:.2f} s over {args.cold_runs} paired runs)")
         built = load(root / "dist/manifest.json").artifacts.values()
         print()
         print(render(["artifact", "kind", "arch", "zipped", "unzipped"],
@@ -255,6 +353,9 @@ def main(argv: list[str]) -> int:
         print()
         print(render(["function", "handler module", "cold import, with bytecode", "without bytecode", "ratio"],
                     _import_times(root, work, 3 * args.runs)))
+        print()
+        print(render(["dependencies ship as", "zipped, all artifacts", "build s (wheels cached)", "cold import ms"],
+                     _variants(root, work, primed, 3 * args.runs)))
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return 0

@@ -196,7 +196,12 @@ def _run_builds(todo: list[ArtifactConfig], plans: dict[str, _Plan], cache: Path
     from concurrent.futures import ThreadPoolExecutor, as_completed  # imported here: no-op builds never need them
 
     from .builder import build as build_one
+    from .builder import pins_for
+    from .targets import Target
+    from .wheels import Job, fetch_wheels
 
+    # Every artifact's wheels in one parallel fetch, before the builds that unpack them.
+    fetch_wheels(cache, [Job(Target(a.python_version, a.architecture), pins_for(a), f"{a.kind}s/{a.name}") for a in todo])
     built = {}
     errors: dict[str, BuildError] = {}
     started = time.perf_counter()

@@ -52,7 +52,8 @@ def pins_for(artifact: ArtifactConfig) -> list[Pin]:
         return []
     pins = read_lock(lock, f"{display}/requirements.txt", artifact.python_version, artifact.architecture)
     if direct is not None:
-        check_fresh(direct, f"{display}/requirements.in", pins, artifact.python_version, artifact.architecture)
+        check_fresh(direct, f"{display}/requirements.in", lock.read_text(encoding="utf-8"), f"{display}/requirements.txt",
+                    pins, artifact.python_version, artifact.architecture)
     if not artifact.include_boto3:
         pins = [p for p in pins if p.name not in RUNTIME_PROVIDED]
     return pins
@@ -109,7 +110,8 @@ def build(artifact: ArtifactConfig, sources: list[SourceFile], cache: Path, stag
     python = interpreter(artifact.python_version)
     target = Target(artifact.python_version, artifact.architecture)
     dep_entries, dep_packages = (
-        build_tree(cache, pins, target, artifact.arcname_prefix, artifact.lambda_root, python, display)
+        build_tree(cache, pins, target, artifact.arcname_prefix, artifact.lambda_root, python, display,
+                   artifact.dependency_bytecode, artifact.dependency_tests)
         if pins
         else ([], {})
     )

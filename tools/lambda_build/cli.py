@@ -90,9 +90,8 @@ def _run(args: argparse.Namespace, root: Path, cache: Path) -> dict[str, Any]:
         return {"text": render(["artifact", "kind", "zipped", "unzipped", "limits"], rows),
                 "artifacts": [{"name": m.name, "zipped_bytes": m.zipped, "unzipped_bytes": m.unzipped} for m in measured]}
     if args.command == "lock":
-        from .build_command import select
         from .config import discover
-        from .lock_command import lock
+        from .lock_command import lock, select
 
         chosen = select(discover(root), args.names)
         locked = lock(chosen, args.upgrade, _progress)

@@ -13,9 +13,12 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from .errors import BuildError
+from .runtimes import ARCHITECTURES, RUNTIMES
 
-ARCHITECTURES = ("x86_64", "arm64")
-RUNTIMES = ("python3.10", "python3.11", "python3.12", "python3.13")
+# How dependencies' modules ship (docs/build.md, "Size or cold start"): .py plus __pycache__ pyc
+# (default), the pyc alone in place of the .py (smaller; no source in tracebacks), or .py alone.
+DEPENDENCY_BYTECODE = ("alongside", "only", "none")
+
 FUNCTION_FILE = "function.toml"
 LAYER_FILE = "layer.toml"
 _NAME = re.compile(r"[A-Za-z0-9_-]{1,64}\Z")
@@ -28,6 +31,8 @@ _COMMON: dict[str, tuple[type, Any]] = {
     "include": (list, ["**/*"]),
     "exclude": (list, ["tests/**"]),
     "include_boto3": (bool, False),
+    "dependency_tests": (bool, True),
+    "dependency_bytecode": (str, "alongside"),
 }
 _FUNCTION: dict[str, tuple[type, Any]] = {
     "handler": (str, None),
@@ -53,6 +58,8 @@ class ArtifactConfig(NamedTuple):
     handler: str | None = None
     layers: tuple[str, ...] = ()
     aws_services: tuple[str, ...] = ()
+    dependency_tests: bool = True  # ship the test suites inside dependencies (false: smaller zips)
+    dependency_bytecode: str = "alongside"  # one of DEPENDENCY_BYTECODE: the size/cold-start choice
 
     @property
     def python_version(self) -> str:
@@ -99,6 +106,9 @@ def load_artifact(config_path: Path, kind: str, display: str) -> ArtifactConfig:
         values[key] = tuple(raw[key]) if kind_of is list else raw[key]
     if values["runtime"] not in RUNTIMES:
         raise BuildError(f"{display}: runtime {values['runtime']!r} is not supported; use one of {', '.join(RUNTIMES)}")
+    if values["dependency_bytecode"] not in DEPENDENCY_BYTECODE:
+        raise BuildError(f"{display}: dependency_bytecode {values['dependency_bytecode']!r} is invalid; use one of "
+                         f"{', '.join(DEPENDENCY_BYTECODE)}")
     if values["architecture"] not in ARCHITECTURES:
         raise BuildError(f"{display}: architecture {values['architecture']!r} is invalid; use x86_64 or arm64")
     if kind == "function" and not _HANDLER.match(values["handler"]):

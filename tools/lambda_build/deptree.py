@@ -34,13 +34,16 @@ from .zipwriter import DEFLATED, STORED, Entry, compress
 WORKERS = 2
 
 
-def tree_key(pins: list[Pin], target: Target, prefix: str, lambda_root: str, bytecode: bool) -> str:
+def tree_key(pins: list[Pin], target: Target, prefix: str, lambda_root: str, bytecode: str, tests: bool) -> str:
+    """Everything the tree's bytes depend on: the wheels (via the lock's hashes and the target), the zip
+    prefix, the Lambda path recorded in bytecode, how bytecode ships and whether tests do."""
     material = {
         "build_system": BUILD_SYSTEM_VERSION,
         "target": target.key,
         "prefix": prefix,
         "root": lambda_root,
         "bytecode": bytecode,
+        "tests": tests,
         "pins": sorted([p.name, p.version, sorted(p.hashes)] for p in pins),
     }
     return hashlib.sha256(json.dumps(material, sort_keys=True).encode()).hexdigest()
@@ -74,8 +77,8 @@ def _raw_payload(handle: BinaryIO, info: zipfile.ZipInfo) -> bytes:
     return handle.read(info.compress_size)
 
 
-def _unpack(wheels: dict[str, Path], target: Target, prefix: str) -> dict[str, _Member]:
-    """arcname -> member for every installed file."""
+def _unpack(wheels: dict[str, Path], target: Target, prefix: str, tests: bool) -> dict[str, _Member]:
+    """arcname -> member for every installed file (without dependencies' test suites unless `tests`)."""
     files: dict[str, _Member] = {}
     for name, wheel in sorted(wheels.items()):
         if target.priority(frozenset(parse_wheel_filename(wheel.name)[3])) is None:
@@ -84,7 +87,7 @@ def _unpack(wheels: dict[str, Path], target: Target, prefix: str) -> dict[str, _
             data_dir = next((n.split("/")[0] for n in archive.namelist() if n.split("/")[0].endswith(".data")), "")
             for info in archive.infolist():
                 rel = _member_path(info.filename, data_dir or "\0")
-                if rel is None:
+                if rel is None or (not tests and _is_test_file(rel)):
                     continue
                 if rel.startswith("/") or ".." in PurePosixPath(rel).parts:
                     raise BuildError(f"{wheel.name}: unsafe member path {info.filename!r}")
@@ -103,20 +106,26 @@ def _unpack(wheels: dict[str, Path], target: Target, prefix: str) -> dict[str, _
 
 
 def _is_test_file(arcname: str) -> bool:
-    """Dependencies' own test suites: shipped as they are, but never imported on Lambda, so not compiled."""
+    """Dependencies' own test suites: never imported on Lambda, so never compiled (and dropped on request)."""
     return any(part in ("tests", "test") for part in arcname.split("/")[:-1])
 
 
-def _compile(files: dict[str, _Member], python: str, target: Target, root: str) -> None:
-    """Add unchecked-hash pycs next to every .py; files that do not compile ship without one."""
+def _compile(files: dict[str, _Member], python: str, target: Target, root: str, only: bool) -> None:
+    """Add unchecked-hash pycs for every .py; files that do not compile ship as source only.
+
+    Beside the source in __pycache__/ (PEP 3147), or with `only` in the source's place as
+    `module.pyc`, the one location Python imports sourceless bytecode from.
+    """
     sources = [name for name, member in files.items() if member.source is not None and not _is_test_file(name)]
     results = compile_sources(python, [(f"{root}/{a}", files[a].source or b"") for a in sources], WORKERS)
-    done = [(pyc_arcname(a, target.python_version), pyc, files[a].package)
+    done = [(a, a[: -len(".py")] + ".pyc" if only else pyc_arcname(a, target.python_version), pyc, files[a].package)
             for a, (ok, pyc) in zip(sources, results, strict=True) if ok]
     with ThreadPoolExecutor(WORKERS) as pool:
-        entries = pool.map(lambda job: compress(job[0], job[1], False), done)
-        for (arcname, _, package), entry in zip(done, entries, strict=True):
+        entries = pool.map(lambda job: compress(job[1], job[2], False), done)
+        for (source, arcname, _, package), entry in zip(done, entries, strict=True):
             files[arcname] = _Member(entry, package)
+            if only:
+                del files[source]
 
 
 def load_tree(directory: Path) -> tuple[list[Entry], dict[str, str]]:
@@ -131,10 +140,16 @@ def load_tree(directory: Path) -> tuple[list[Entry], dict[str, str]]:
 
 
 def build_tree(
-    cache: Path, pins: list[Pin], target: Target, prefix: str, lambda_root: str, python: str | None, display: str
+    cache: Path, pins: list[Pin], target: Target, prefix: str, lambda_root: str, python: str | None, display: str,
+    bytecode: str = "alongside", tests: bool = True,
 ) -> tuple[list[Entry], dict[str, str]]:
-    """The installed dependencies as zip entries, from the tree cache or built now."""
-    key = tree_key(pins, target, prefix, lambda_root, python is not None)
+    """The installed dependencies as zip entries, from the tree cache or built now.
+
+    `bytecode` is the artifact's dependency_bytecode; without an interpreter it is "none".
+    """
+    if python is None:
+        bytecode = "none"
+    key = tree_key(pins, target, prefix, lambda_root, bytecode, tests)
     final = cache / "trees" / key
     if (final / "index.json").is_file():
         return load_tree(final)
@@ -142,9 +157,9 @@ def build_tree(
     (cache / "tmp").mkdir(parents=True, exist_ok=True)
     workdir = Path(tempfile.mkdtemp(dir=cache / "tmp"))
     try:
-        files = _unpack(wheels, target, prefix)
-        if python is not None:
-            _compile(files, python, target, lambda_root)
+        files = _unpack(wheels, target, prefix, tests)
+        if python is not None and bytecode != "none":
+            _compile(files, python, target, lambda_root, only=bytecode == "only")
         names = sorted(files)
         staging = workdir / "tree"
         staging.mkdir()

@@ -1,14 +1,17 @@
 """Read pip-tools lock files and refuse ones that are missing, hash-less or stale.
 
 The lock (requirements.txt) is the only source of truth for what gets installed; requirements.in
-only says what the author asked for, so a lock is stale exactly when some direct requirement is
-not pinned at a version its specifier accepts.
+only says what the author asked for. `make lock` writes into the lock's header the requirements
+it was made from, each parsed by packaging, so a lock is stale exactly when requirements.in now
+asks for anything else: another name, extra, specifier or marker, or one requirement fewer. The
+pins themselves must still satisfy what was asked (a hand-edited pin is caught too).
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from itertools import takewhile
 from pathlib import Path
 
 from packaging.requirements import InvalidRequirement, Requirement
@@ -16,6 +19,8 @@ from packaging.utils import canonicalize_name
 
 from .errors import BuildError
 
+_RECORD_START = "# requirements.in asked for:"
+_RECORD_ITEM = "#    "
 _HASH = re.compile(r"--hash[=\s]+sha256:([0-9a-fA-F]{64})")
 
 
@@ -99,9 +104,57 @@ def direct_requirements(requirements_in: Path, display_in: str) -> list[Requirem
     return out
 
 
-def check_fresh(requirements: list[Requirement], display_in: str, pins: list[Pin], python_version: str,
-                architecture: str) -> None:
-    """Fail when a direct requirement is absent from the lock or pinned outside its specifier."""
+def _canonical(requirement: Requirement) -> str:
+    """packaging's own rendering (sorted extras and specifiers, normalized markers), with the canonical name."""
+    copy = Requirement(str(requirement))
+    copy.name = canonicalize_name(copy.name)
+    return str(copy)
+
+
+def lock_header(runtime: str, requirements: list[Requirement]) -> str:
+    """The header `make lock` writes above pip-compile's pins: how to remake the file, and what it was made from."""
+    asked = sorted({_canonical(r) for r in requirements})
+    lines = [
+        f"# Locked for {runtime} by `make lock` (build.py lock: pip-compile --generate-hashes) from requirements.in;",
+        "# build.py refuses this file when requirements.in no longer asks for exactly these. Do not edit.",
+        _RECORD_START + ("" if asked else " nothing"),
+        *(_RECORD_ITEM + a for a in asked),
+        "#",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def locked_requirements(text: str, display_lock: str) -> list[Requirement] | None:
+    """The requirements recorded in a lock's header by `make lock`; None when it has no such record."""
+    lines = text.splitlines()
+    for number, line in enumerate(lines):
+        if line.startswith(_RECORD_START):
+            items = takewhile(lambda item: item.startswith(_RECORD_ITEM), lines[number + 1 :])
+            try:
+                return [Requirement(item[len(_RECORD_ITEM) :]) for item in items]
+            except InvalidRequirement:
+                raise BuildError(f"{display_lock}: its header is damaged; run `make lock`") from None
+    return None
+
+
+def check_fresh(requirements: list[Requirement], display_in: str, lock_text: str, display_lock: str, pins: list[Pin],
+                python_version: str, architecture: str) -> None:
+    """Fail unless the lock was made from exactly these requirements and pins each one inside its specifier."""
+    recorded = locked_requirements(lock_text, display_lock)
+    if recorded is None:
+        raise BuildError(f"{display_lock} was not written by `make lock` (its header does not record requirements.in); "
+                         "run `make lock`")
+    asked = {_canonical(r): r for r in requirements}
+    was = {_canonical(r): r for r in recorded}
+    for text, req in sorted(asked.items()):
+        if text not in was:
+            before = [w for w, old in sorted(was.items()) if canonicalize_name(old.name) == canonicalize_name(req.name)]
+            locked_as = f"the lock was made for {before[0]!r}" if before else "the lock was made without it"
+            raise BuildError(f"{display_in} asks for {text!r} but {locked_as} (stale lock); run `make lock`")
+    removed = sorted(set(was) - set(asked))
+    if removed:
+        raise BuildError(f"{display_in} no longer asks for {removed[0]!r}, which {display_lock} still locks "
+                         "(stale lock); run `make lock`")
     env = _target_env(python_version, architecture)
     pinned = {p.name: p.version for p in pins}
     for req in requirements:
@@ -110,6 +163,4 @@ def check_fresh(requirements: list[Requirement], display_in: str, pins: list[Pin
         version = pinned.get(canonicalize_name(req.name))
         if version is None or not req.specifier.contains(version, prereleases=True):
             found = f"pinned at {version}" if version else "not pinned"
-            raise BuildError(
-                f"{display_in}: {req} is {found} in requirements.txt (stale lock); run `make lock`"
-            )
+            raise BuildError(f"{display_in}: {req} is {found} in {display_lock} for {architecture}; run `make lock`")

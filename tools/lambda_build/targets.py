@@ -1,7 +1,9 @@
 """The Lambda platform as wheel tags: which wheels can run on a given runtime and architecture.
 
-Lambda's Python 3.12+ runtimes run on Amazon Linux 2023 (glibc 2.34), so any manylinux wheel up
-to 2_34 is usable; preferring the newest tag matches what pip would choose for that platform.
+Everything comes from the runtime table (runtimes.py): the Python version gives the interpreter
+and ABI tags, the runtime's OS gives the newest manylinux tag (its glibc). Among the tags a wheel
+carries, the best is ranked as pip ranks them (most specific interpreter/ABI, newest platform),
+so the choice matches what pip would install on that machine.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from functools import cached_property
 
 from packaging.tags import Tag, compatible_tags, cpython_tags
 
-GLIBC_MINOR = 34
+from .runtimes import Runtime, manylinux_glibc, runtime_for
 
 
 @dataclass(frozen=True)
@@ -20,23 +22,27 @@ class Target:
     architecture: str  # "x86_64" | "arm64"
 
     @property
+    def runtime(self) -> Runtime:
+        return runtime_for(self.python_version)
+
+    @property
     def machine(self) -> str:
         return "aarch64" if self.architecture == "arm64" else "x86_64"
 
     @property
     def key(self) -> str:
-        return f"cp{self.python_version.replace('.', '')}-{self.machine}"
+        """Names the cache entries of this target: what was chosen for it depends on all three parts."""
+        return f"{self.runtime.abi}-{self.platforms[0]}"
 
     @property
     def platforms(self) -> list[str]:
         """Most preferred first, as pip's --platform list expects."""
-        tags = [f"manylinux_2_{minor}_{self.machine}" for minor in range(GLIBC_MINOR, 16, -1)]
-        return [*tags, f"manylinux2014_{self.machine}"]
+        return self.runtime.platforms(self.architecture)
 
     @cached_property
     def _priorities(self) -> dict[Tag, int]:
         version = tuple(int(p) for p in self.python_version.split("."))
-        abi = f"cp{version[0]}{version[1]}"
+        abi = self.runtime.abi
         ordered = [
             *cpython_tags(version, abis=[abi], platforms=self.platforms),
             *compatible_tags(version, interpreter=abi, platforms=self.platforms),
@@ -52,4 +58,22 @@ class Target:
         return min(ranks) if ranks else None
 
     def describe(self) -> str:
-        return f"CPython {self.python_version} manylinux {self.machine}"
+        """E.g. "python3.11 (Amazon Linux 2, glibc 2.26) arm64": what a refusal names."""
+        return f"{self.runtime.describe()} {self.architecture}"
+
+    def wheel_kind(self) -> str:
+        """E.g. "cp311 manylinux aarch64", the words of a "no ... wheel" message."""
+        return f"{self.runtime.abi} manylinux {self.machine}"
+
+    def glibc_too_old_for(self, tags: frozenset[Tag]) -> tuple[int, int] | None:
+        """The oldest glibc a wheel needs when only its manylinux tag keeps it off this target, else None.
+
+        Such a wheel is built for this Python and machine but links against a newer glibc than the
+        runtime's OS has: the case worth naming in a refusal.
+        """
+        needs = []
+        for tag in tags:
+            glibc = manylinux_glibc(tag.platform, self.machine)
+            if glibc is not None and Tag(tag.interpreter, tag.abi, self.platforms[0]) in self._priorities:
+                needs.append(glibc)
+        return min(needs) if needs else None

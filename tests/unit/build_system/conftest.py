@@ -7,18 +7,24 @@ so no test can pass only because another one built the tree first.
 
 from __future__ import annotations
 
+import base64
+import csv
+import hashlib
+import io
 import json
 import os
 import subprocess
 import sys
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from lambda_build.cli import main
-from lambda_build.lockfile import read_lock
+from lambda_build.lockfile import lock_header, read_lock
 from lambda_build.targets import Target
 from lambda_build.wheels import ensure_wheels
+from packaging.requirements import Requirement
 from repo_paths import REPO_ROOT as REPO
 
 BUILD_PY = REPO / "build.py"
@@ -118,6 +124,44 @@ def wheel_cache(tmp_path_factory: pytest.TempPathFactory, orjson_lock: str) -> P
     for arch in ("x86_64", "arm64"):
         ensure_wheels(cache, Target("3.12", arch), read_lock(lock, "lock", "3.12", arch), "fixture")
     return cache
+
+
+def lock_text(requirements: list[str], pins: dict[str, list[str]], runtime: str = "python3.12") -> str:
+    """A lock as `make lock` writes it: the header recording `requirements`, then hashed pins."""
+    body = "".join(f"{pin} \\\n" + " \\\n".join(f"    --hash=sha256:{h}" for h in hashes) + "\n"
+                   for pin, hashes in pins.items())
+    return lock_header(runtime, [Requirement(r) for r in requirements]) + body
+
+
+def make_wheel(directory: Path, name: str, version: str, files: dict[str, str]) -> Path:
+    """A real pure-Python wheel (py3-none-any) holding `files`, with the dist-info a wheel needs."""
+    dist_info = f"{name}-{version}.dist-info"
+    members = {**files, f"{dist_info}/METADATA": f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n",
+               f"{dist_info}/WHEEL": "Wheel-Version: 1.0\nGenerator: test\nRoot-Is-Purelib: true\nTag: py3-none-any\n"}
+    record = io.StringIO()
+    writer = csv.writer(record, lineterminator="\n")
+    for member, text in members.items():
+        digest = base64.urlsafe_b64encode(hashlib.sha256(text.encode()).digest()).rstrip(b"=").decode()
+        writer.writerow([member, f"sha256={digest}", len(text.encode())])
+    writer.writerow([f"{dist_info}/RECORD", "", ""])
+    path = directory / f"{name}-{version}-py3-none-any.whl"
+    directory.mkdir(parents=True, exist_ok=True)
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for member, text in [*members.items(), (f"{dist_info}/RECORD", record.getvalue())]:
+            archive.writestr(member, text)
+    return path
+
+
+def seed_wheel(cache: Path, wheel: Path, target: Target) -> str:
+    """Put a wheel into the build cache as if it had been downloaded for `target`; return its sha256."""
+    sha = hashlib.sha256(wheel.read_bytes()).hexdigest()
+    name, version = wheel.name.split("-")[:2]
+    (cache / "wheels" / sha).mkdir(parents=True, exist_ok=True)
+    (cache / "wheels" / sha / wheel.name).write_bytes(wheel.read_bytes())
+    selection = cache / "selected" / target.key / f"{name.replace('_', '-')}=={version}"
+    selection.parent.mkdir(parents=True, exist_ok=True)
+    selection.write_text(sha + "\n")
+    return sha
 
 
 def fresh_cache(base: Path, wheel_cache: Path) -> Path:

@@ -9,7 +9,7 @@ import pytest
 from lambda_build.builder import pins_for
 from lambda_build.config import discover
 
-from .conftest import Repo
+from .conftest import Repo, lock_text
 
 HASH = "0" * 64
 
@@ -123,42 +123,80 @@ def test_lock_without_hashes(built: Repo, capsys: pytest.CaptureFixture[str]) ->
     _fails(built, capsys, "functions/bad/requirements.txt:1", "no --hash", "make lock")
 
 
-def test_stale_lock(built: Repo, capsys: pytest.CaptureFixture[str]) -> None:
+def test_lock_not_made_by_make_lock(built: Repo, capsys: pytest.CaptureFixture[str]) -> None:
+    """A hand-written or plain pip-compile lock records no requirements.in, so its freshness is unknown."""
     built.function("bad")
-    built.write("functions/bad/requirements.in", "orjson>=3.10\nrequests\n")
+    built.write("functions/bad/requirements.in", "orjson\n")
     built.write("functions/bad/requirements.txt", f"orjson==3.10.12 --hash=sha256:{HASH}\n")
-    _fails(built, capsys, "requests", "not pinned", "stale lock", "make lock")
+    _fails(built, capsys, "functions/bad/requirements.txt was not written by `make lock`", "run `make lock`")
+
+
+@pytest.mark.parametrize(
+    ("locked_for", "now", "fragments"),
+    [
+        # added extra: psycopg[binary] locked as plain psycopg would ship no psycopg-binary
+        (["psycopg"], "psycopg[binary]\n", ["asks for 'psycopg[binary]'", "made for 'psycopg'"]),
+        (["requests"], "requests\norjson\n", ["asks for 'orjson'", "made without it"]),  # added name
+        (["requests", "orjson"], "requests\n", ["no longer asks for 'orjson'", "still locks"]),  # removed
+        (["requests>=2"], "requests>=2,<3\n", ["asks for 'requests<3,>=2'", "made for 'requests>=2'"]),  # specifier
+        (["requests"], 'requests; python_version >= "3.12"\n', ["asks for 'requests; python_version", "made for 'requests'"]),
+        (["requests[socks]"], "requests\n", ["asks for 'requests'", "made for 'requests[socks]'"]),  # removed extra
+    ],
+)
+def test_stale_lock(built: Repo, capsys: pytest.CaptureFixture[str], locked_for: list[str], now: str,
+                    fragments: list[str]) -> None:
+    """requirements.in must ask for exactly what the lock was made from: names, extras, specifiers, markers."""
+    built.function("bad")
+    built.write("functions/bad/requirements.in", now)
+    pins = {"psycopg==3.2.3": [HASH], "requests==2.32.3": [HASH], "orjson==3.10.12": [HASH]}
+    built.write("functions/bad/requirements.txt", lock_text(locked_for, pins))
+    _fails(built, capsys, "functions/bad/requirements.in", *fragments, "stale lock", "run `make lock`")
+
+
+def test_fresh_lock_ignores_comments_and_spelling(offline_repo: Repo, capsys: pytest.CaptureFixture[str]) -> None:
+    """Comments, order, spacing and name spelling are not requirements: no re-lock needed (and no download here)."""
+    offline_repo.function("f")
+    offline_repo.write("functions/f/requirements.in", "# clients\nRequests [socks] >= 2  # http\nboto3\n")
+    offline_repo.write("functions/f/requirements.txt", lock_text(
+        ["boto3", "requests[socks]>=2"], {"boto3==1.0": [HASH], "requests==2.32.3": [HASH]}))
+    artifact = discover(offline_repo.root)["f"]
+    assert [p.name for p in pins_for(artifact)] == ["requests"]
 
 
 def test_lock_pinned_outside_specifier(built: Repo, capsys: pytest.CaptureFixture[str]) -> None:
+    """A pin edited by hand after `make lock` is caught too."""
     built.function("bad")
     built.write("functions/bad/requirements.in", "orjson>=3.11\n")
-    built.write("functions/bad/requirements.txt", f"orjson==3.10.12 \\\n    --hash=sha256:{HASH}\n")
+    built.write("functions/bad/requirements.txt", lock_text(["orjson>=3.11"], {"orjson==3.10.12": [HASH]}))
     _fails(built, capsys, "orjson>=3.11 is pinned at 3.10.12", "make lock")
 
 
 def test_unknown_package(built: Repo, capsys: pytest.CaptureFixture[str]) -> None:
-    """Needs the package index: pip is asked for a name that does not exist."""
+    """Needs the package index: the build asks it for a name that does not exist."""
     built.function("bad")
     built.write("functions/bad/requirements.in", "no-such-package-lambda-build-test\n")
-    built.write("functions/bad/requirements.txt", f"no-such-package-lambda-build-test==1.0 --hash=sha256:{HASH}\n")
-    _fails(built, capsys, "no wheel of no-such-package-lambda-build-test==1.0", "x86_64", "make lock")
+    built.write("functions/bad/requirements.txt", lock_text(["no-such-package-lambda-build-test"],
+                                                            {"no-such-package-lambda-build-test==1.0": [HASH]}))
+    message = _fails(built, capsys, "no-such-package-lambda-build-test is not on the package index", "make lock")
+    assert "pip" not in message
 
 
 def test_no_wheel_for_target(built: Repo, capsys: pytest.CaptureFixture[str]) -> None:
-    """PyYAML 5.3.1 exists only as a source distribution (and old wheels) for this target: never build from source."""
+    """PyYAML 5.3.1 has wheels for Windows only: never build from source; say which wheel is missing."""
     built.function("bad")
     built.write("functions/bad/requirements.in", "pyyaml\n")
-    built.write("functions/bad/requirements.txt", f"pyyaml==5.3.1 --hash=sha256:{HASH}\n")
-    _fails(built, capsys, "no wheel of pyyaml==5.3.1 for CPython 3.12 manylinux x86_64")
+    built.write("functions/bad/requirements.txt", lock_text(["pyyaml"], {"pyyaml==5.3.1": [HASH]}))
+    message = _fails(built, capsys, "no cp312 manylinux x86_64 wheel of pyyaml 5.3.1",
+                     "python3.12 (Amazon Linux 2023, glibc 2.34) x86_64", "pin a version that has one")
+    assert "pip._internal" not in message and "ERROR" not in message
 
 
 def test_runtime_provided_packages_are_left_out(offline_repo: Repo, capsys: pytest.CaptureFixture[str]) -> None:
     """boto3/botocore in a lock are not installed unless include_boto3 = true (so no download is attempted)."""
     offline_repo.function("f")
     offline_repo.write("functions/f/requirements.in", "boto3\n")
-    offline_repo.write("functions/f/requirements.txt", "".join(
-        f"{name}==1.0 --hash=sha256:{HASH}\n" for name in ("boto3", "botocore", "s3transfer")))
+    offline_repo.write("functions/f/requirements.txt", lock_text(
+        ["boto3"], {f"{name}==1.0": [HASH] for name in ("boto3", "botocore", "s3transfer")}))
     assert offline_repo.run("build", capsys=capsys).code == 0
     assert not any("boto" in n for n in zipfile.ZipFile(offline_repo.dist / "f.zip").namelist())
     offline_repo.write("functions/f/function.toml", 'handler = "app.handler"\ninclude_boto3 = true\n')
