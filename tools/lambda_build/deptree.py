@@ -24,7 +24,7 @@ from atomic_files import publish_dir
 from packaging.utils import parse_wheel_filename
 
 from . import BUILD_SYSTEM_VERSION
-from .bytecode import compile_sources, pyc_arcname
+from .bytecode import compile_sources, identity, pyc_arcname
 from .errors import BuildError
 from .lockfile import Pin
 from .targets import Target
@@ -34,11 +34,14 @@ from .zipwriter import DEFLATED, STORED, Entry, compress
 WORKERS = 2
 
 
-def tree_key(pins: list[Pin], target: Target, prefix: str, lambda_root: str, bytecode: str, tests: bool) -> str:
+def tree_key(pins: list[Pin], target: Target, prefix: str, lambda_root: str, bytecode: str, tests: bool,
+             compiler: str) -> str:
     """Everything the tree's bytes depend on: the wheels (via the lock's hashes and the target), the zip
-    prefix, the Lambda path recorded in bytecode, how bytecode ships and whether tests do."""
+    prefix, the Lambda path recorded in bytecode, how bytecode ships, whether tests do, and the exact
+    interpreter that compiles it (`bytecode.identity`; empty when nothing is compiled)."""
     material = {
         "build_system": BUILD_SYSTEM_VERSION,
+        "compiler": compiler,
         "target": target.key,
         "prefix": prefix,
         "root": lambda_root,
@@ -149,7 +152,8 @@ def build_tree(
     """
     if python is None:
         bytecode = "none"
-    key = tree_key(pins, target, prefix, lambda_root, bytecode, tests)
+    key = tree_key(pins, target, prefix, lambda_root, bytecode, tests,
+                   identity(python) if python is not None and bytecode != "none" else "")
     final = cache / "trees" / key
     if (final / "index.json").is_file():
         return load_tree(final)

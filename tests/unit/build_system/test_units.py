@@ -67,3 +67,18 @@ def test_lock_command_output_is_hashed_and_machine_independent(orjson_lock: str)
     for leak in ("--find-links", "--extra-index-url", "--index-url", "file://", "/tmp", "/root", "/opt"):
         assert leak not in orjson_lock
     assert "make lock" in orjson_lock  # the header tells readers how to regenerate it
+
+
+def test_dependency_tree_cache_key_names_the_compiling_interpreter() -> None:
+    """Two interpreters of one minor version may write different bytecode: a tree compiled by one is not reused for the other."""
+    from lambda_build.deptree import tree_key
+    from lambda_build.lockfile import Pin
+    from lambda_build.targets import Target
+
+    pins = [Pin("orjson", "3.10.0", frozenset({"a" * 64}))]
+
+    def key(compiler: str) -> str:
+        return tree_key(pins, Target("3.12", "x86_64"), "python/", "/opt/python", "alongside", True, compiler)
+
+    assert key("cb0d0d0a 3.12.4 (main)") != key("cb0d0d0a 3.12.7 (main)")
+    assert key("cb0d0d0a 3.12.4 (main)") == key("cb0d0d0a 3.12.4 (main)")
