@@ -85,20 +85,32 @@ def test_errors_alarm_fires_when_the_function_fails_and_recovers_notifying_its_t
     wait_until(lambda: state(cloudwatch, "sink-dropped") == "ALARM", 30, "the dropped-events alarm to fire")
     stack.put("clicks", bodies(2, keys=1))  # traffic goes on without errors: Errors is 0 for the next minute
     wait_until(lambda: state(cloudwatch, "sink-errors") == "OK", 90, "the errors alarm to recover on the next minute")
+    evaluated = notifications(stack, url)
+    # Testing the topic as operators do: a state set with SetAlarmState runs its actions too.
+    cloudwatch.set_alarm_state(AlarmName="sink-errors", StateValue="ALARM", StateReason="testing the pager")
+
+    def pager_tested() -> bool:
+        evaluated.extend(notifications(stack, url))
+        return any(m["NewStateReason"] == "testing the pager" for m in evaluated)
+    wait_until(pager_tested, 30, "the notification of the state set with SetAlarmState")
     running.alarms.stop()
 
     history = cloudwatch.describe_alarm_history(AlarmName="sink-errors", HistoryItemType="StateUpdate",
                                                 ScanBy="TimestampAscending")["AlarmHistoryItems"]
-    assert [item["HistorySummary"] for item in history] == [
-        "Alarm updated from INSUFFICIENT_DATA to OK", "Alarm updated from OK to ALARM", "Alarm updated from ALARM to OK"]
+    assert [item["HistorySummary"] for item in history][:4] == [
+        "Alarm updated from INSUFFICIENT_DATA to OK", "Alarm updated from OK to ALARM", "Alarm updated from ALARM to OK",
+        "Alarm updated from OK to ALARM"]
     fired = json.loads(history[1]["HistoryData"])["newState"]
     assert fired["stateReason"].startswith("Threshold Crossed: 1 datapoint [1.0 (")
     assert fired["stateReason"].endswith(")] was greater than or equal to the threshold (1.0).")
     assert fired["stateReasonData"]["statistic"] == "Sum" and fired["stateReasonData"]["recentDatapoints"] == [1.0]
 
-    messages = [m for m in notifications(stack, url) if m["AlarmName"] == "sink-errors"]
-    assert [(m["OldStateValue"], m["NewStateValue"]) for m in messages] == [
-        ("INSUFFICIENT_DATA", "OK"), ("OK", "ALARM"), ("ALARM", "OK")]
+    messages = [m for m in evaluated if m["AlarmName"] == "sink-errors"]
+    assert [(m["OldStateValue"], m["NewStateValue"]) for m in messages][:4] == [
+        ("INSUFFICIENT_DATA", "OK"), ("OK", "ALARM"), ("ALARM", "OK"), ("OK", "ALARM")]
+    assert messages[3]["NewStateReason"] == "testing the pager"
+    assert [(t.new, t.by_set_alarm_state) for t in running.alarms.transitions if t.alarm == "sink-errors"][:4] == [
+        ("OK", False), ("ALARM", False), ("OK", False), ("ALARM", True)]
     alarm_message = messages[1]
     assert alarm_message["Subject"] == 'ALARM: "sink-errors" in US East (N. Virginia)'
     assert alarm_message["NewStateReason"] == fired["stateReason"]

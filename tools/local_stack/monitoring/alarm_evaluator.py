@@ -64,8 +64,7 @@ class AlarmEvaluator:
     transitions: list[Transition] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     _evaluated: dict[str, tuple[float, Any]] = field(default_factory=dict)  # name -> (boundary, configuration time)
-    _known: dict[str, tuple[str, Any]] = field(default_factory=dict)  # name -> (state, state updated time)
-    _set_here: set[str] = field(default_factory=set)
+    _known: dict[str, str] = field(default_factory=dict)  # name -> state last seen or set here
     _reported: set[str] = field(default_factory=set)
     _stop: threading.Event = field(default_factory=threading.Event)
     _thread: threading.Thread | None = None
@@ -146,7 +145,7 @@ class AlarmEvaluator:
         data = reason_data(alarm, outcome, dt.datetime.fromtimestamp(self.clock(), dt.UTC), start, period_start)
         self.clients("cloudwatch").set_alarm_state(AlarmName=alarm["AlarmName"], StateValue=state,
                                                    StateReason=reason, StateReasonData=data)
-        self._set_here.add(alarm["AlarmName"])
+        self._known[alarm["AlarmName"]] = state
         self._changed(alarm, alarm["StateValue"], state, reason, by_set_alarm_state=False)
 
     def _datapoints(self, alarm: dict[str, Any], start: dt.datetime, end: dt.datetime,
@@ -171,15 +170,11 @@ class AlarmEvaluator:
 
     def _notice_state_set_elsewhere(self, alarm: dict[str, Any]) -> None:
         """A state someone set with SetAlarmState: run its actions, as CloudWatch does."""
-        name = alarm["AlarmName"]
-        seen = (alarm["StateValue"], alarm.get("StateUpdatedTimestamp"))
+        name, seen = alarm["AlarmName"], alarm["StateValue"]
         known = self._known.get(name)
         self._known[name] = seen
-        if name in self._set_here:
-            self._set_here.discard(name)
-            return
-        if known is not None and known[0] != seen[0]:
-            self._changed(alarm, known[0], seen[0], alarm.get("StateReason", ""), by_set_alarm_state=True)
+        if known is not None and known != seen:
+            self._changed(alarm, known, seen, alarm.get("StateReason", ""), by_set_alarm_state=True)
 
     def _changed(self, alarm: dict[str, Any], old: str, new: str, reason: str, by_set_alarm_state: bool) -> None:
         now = self.clock()
