@@ -1,4 +1,5 @@
-"""A real alarm on a function's Errors, on real minutes: OK, ALARM when the function fails, OK again.
+"""A real alarm on a function's Errors, on real minutes: OK, ALARM when the function fails, OK again;
+and the queue depths a dead-letter queue alarm reads.
 
 Everything is asserted through the CloudWatch and SQS APIs: the metrics the runner published, the
 alarm's state and history, and the notifications an SQS queue subscribed to the alarm's topic got.
@@ -17,6 +18,7 @@ from local_stack.esm.aws_clients import AwsClients
 from local_stack.monitoring.alarm_evaluator import AlarmEvaluator, EvaluatorOptions
 from local_stack.monitoring.lambda_metrics import LambdaMetrics
 from local_stack.monitoring.metric_publisher import MetricPublisher
+from local_stack.monitoring.queue_metrics import QueueMetrics
 from waiting import wait_until
 
 from tests.integration.emulated_stack import Stack, bodies
@@ -137,3 +139,28 @@ def test_errors_alarm_fires_when_the_function_fails_and_recovers_notifying_its_t
     assert total("PolledEventCount", uuid) == 5
     assert total("DroppedEventCount", uuid) == 3, "the failing batch of three was given up with no destination"
     assert total("InvokedEventCount", uuid) == 5 and total("FailedInvokeEventCount", uuid) == 3
+
+
+def test_queue_depths_are_published_per_queue_name(stack: Stack) -> None:
+    """What a dead-letter queue alarm reads: AWS/SQS ApproximateNumberOfMessagesVisible by QueueName."""
+    url, _ = stack.queue("dead-letter")
+    for body in ("a", "b"):
+        stack.sqs.send_message(QueueUrl=url, MessageBody=body)
+    stack.sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=1, VisibilityTimeout=300)
+    clients = AwsClients(stack.env)
+    published = MetricPublisher(clients("cloudwatch").put_metric_data)
+    before = dt.datetime.now(dt.UTC).replace(second=0, microsecond=0)
+    QueueMetrics(clients, published).sample()
+    published.close()
+    assert published.errors == []
+
+    def maximum(metric: str) -> list[float]:
+        result = stack.client("cloudwatch").get_metric_data(MetricDataQueries=[{"Id": "q", "MetricStat": {
+            "Metric": {"Namespace": "AWS/SQS", "MetricName": metric, "Dimensions": [{"Name": "QueueName", "Value": "dead-letter"}]},
+            "Period": 60, "Stat": "Maximum", "Unit": "Count"}}], StartTime=before, EndTime=before + dt.timedelta(minutes=2))
+        values: list[float] = result["MetricDataResults"][0]["Values"]
+        return values
+
+    assert maximum("ApproximateNumberOfMessagesVisible") == [1.0]
+    assert maximum("ApproximateNumberOfMessagesNotVisible") == [1.0]
+    assert maximum("ApproximateNumberOfMessagesDelayed") == [0.0]

@@ -32,6 +32,7 @@ from local_stack.esm.mapping_runner import MappingRunner, RunnerOptions
 from local_stack.monitoring.alarm_evaluator import AlarmEvaluator, EvaluatorOptions
 from local_stack.monitoring.lambda_metrics import LambdaMetrics
 from local_stack.monitoring.metric_publisher import MetricPublisher
+from local_stack.monitoring.queue_metrics import QueueMetrics
 from local_stack.runtime.invoker import LocalOverrides
 
 STATE_DIR = Path(os.environ.get("LOCAL_STACK_STATE_DIR") or REPO_ROOT / ".local-stack")
@@ -115,6 +116,7 @@ class LocalSession:
         # Stopped last of the three (callbacks run in reverse), so it sends what the runner recorded to the end.
         self.metrics = MetricPublisher(clients("cloudwatch").put_metric_data).start()
         self._exit.callback(self.metrics.close)
+        self._exit.callback(QueueMetrics(clients, self.metrics).start().stop)
         self.runner_options.metrics = LambdaMetrics(self.metrics)
         progress(f"starting the event source mapping runner for {self.deployment.stream_name}")
         self.runner = MappingRunner(self.moto.env(), REPO_ROOT / "dist" / "manifest.json", self.state_dir, self.runner_options)
