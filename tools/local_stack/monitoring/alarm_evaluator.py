@@ -102,9 +102,14 @@ class AlarmEvaluator:
                 self._notice_state_set_elsewhere(alarm)
                 boundary = self._boundary(alarm, now)
                 due = (boundary, alarm.get("AlarmConfigurationUpdatedTimestamp"))
-                if self._evaluated.get(alarm["AlarmName"]) != due and self._supported(alarm):
-                    self._evaluated[alarm["AlarmName"]] = due
+                if self._evaluated.get(alarm["AlarmName"]) == due or not self._supported(alarm):
+                    continue
+                try:
                     self._evaluate(alarm, boundary)
+                    self._evaluated[alarm["AlarmName"]] = due
+                except Exception as exc:  # one alarm's failure must not stop the others; tried again next check
+                    if not self._stop.is_set():
+                        self._report(f"alarm {alarm['AlarmName']}: {exc}")
 
     def _boundary(self, alarm: dict[str, Any], now: float) -> float:
         """End of the newest whole period evaluated now: the last minute (10 s for high-resolution alarms)."""
