@@ -1,10 +1,13 @@
-"""The local stack's moto: no Docker delivery beside the runner, and a retried CreateFunction is not a conflict."""
+"""The local stack's moto: no Docker delivery beside the runner, a retried CreateFunction is not a conflict,
+and CloudWatch as the alarm evaluator needs it (exact metrics, percentiles, alarm state and history)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import json
 import zipfile
+from typing import Any
 
 import boto3
 import pytest
@@ -60,3 +63,65 @@ def test_deny_insecure_transport_bucket_policy_lets_the_local_endpoint_through(o
     deny_when_secure_transport_is("true")
     with pytest.raises(s3.exceptions.ClientError, match=r"Forbidden|AccessDenied"):
         s3.put_object(Bucket="archive", Key="k", Body=b"x")
+
+
+def _cloudwatch(moto: MotoServer) -> object:
+    moto.reset()
+    return boto3.client("cloudwatch", endpoint_url=moto.endpoint_url, region_name=moto.region,
+                        aws_access_key_id="t", aws_secret_access_key="t")
+
+
+def test_metric_queries_match_the_exact_dimension_set_and_compute_percentiles(own_moto: MotoServer) -> None:
+    """Errors per function and across all functions are two metrics; moto counted both for one function."""
+    cloudwatch: Any = _cloudwatch(own_moto)
+    minute = dt.datetime.now(dt.UTC).replace(second=0, microsecond=0) - dt.timedelta(minutes=2)
+    function = [{"Name": "FunctionName", "Value": "f"}]
+    stats = {"SampleCount": 4, "Sum": 1, "Minimum": 0, "Maximum": 1}
+    cloudwatch.put_metric_data(Namespace="AWS/Lambda", MetricData=[
+        {"MetricName": "Errors", "Dimensions": function, "Timestamp": minute, "Unit": "Count", "StatisticValues": stats},
+        {"MetricName": "Errors", "Dimensions": [], "Timestamp": minute, "Unit": "Count", "StatisticValues": stats},
+        {"MetricName": "Errors", "Dimensions": function, "Timestamp": minute, "Unit": "Count", "StatisticValues": stats},
+        {"MetricName": "Duration", "Dimensions": function, "Timestamp": minute, "Unit": "Milliseconds",
+         "Values": [float(v) for v in range(1, 101)], "Counts": [1.0] * 100},
+    ])
+    cloudwatch.put_metric_data(Namespace="Other", MetricData=[
+        {"MetricName": "Errors", "Dimensions": function, "Timestamp": minute, "Value": 50.0}])
+
+    def one(name: str, stat: str, dimensions: list[dict[str, str]]) -> list[float]:
+        result = cloudwatch.get_metric_data(
+            MetricDataQueries=[{"Id": "q", "MetricStat": {"Metric": {"Namespace": "AWS/Lambda", "MetricName": name,
+                                                                     "Dimensions": dimensions}, "Period": 60, "Stat": stat}}],
+            StartTime=minute - dt.timedelta(minutes=1), EndTime=minute + dt.timedelta(minutes=2))
+        return result["MetricDataResults"][0]["Values"]
+
+    assert one("Errors", "Sum", function) == [2.0]
+    assert one("Errors", "SampleCount", []) == [4.0]
+    assert one("Duration", "p99", function) == [99.0]
+    assert one("Duration", "p50", function) == [50.0]
+    statistics = cloudwatch.get_metric_statistics(Namespace="AWS/Lambda", MetricName="Errors", Dimensions=function,
+                                                  StartTime=minute, EndTime=minute + dt.timedelta(minutes=1),
+                                                  Period=60, Statistics=["Sum"])
+    assert [p["Sum"] for p in statistics["Datapoints"]] == [2.0]
+
+
+def test_alarms_start_in_insufficient_data_keep_state_on_update_and_record_history(own_moto: MotoServer) -> None:
+    cloudwatch: Any = _cloudwatch(own_moto)
+    alarm = {"AlarmName": "errors", "Namespace": "AWS/Lambda", "MetricName": "Errors", "Statistic": "Sum",
+             "Dimensions": [{"Name": "FunctionName", "Value": "f"}], "Period": 60, "EvaluationPeriods": 1,
+             "Threshold": 1.0, "ComparisonOperator": "GreaterThanOrEqualToThreshold"}
+    cloudwatch.put_metric_alarm(**alarm)
+    [created] = cloudwatch.describe_alarms(AlarmNames=["errors"])["MetricAlarms"]
+    assert created["StateValue"] == "INSUFFICIENT_DATA"
+    cloudwatch.set_alarm_state(AlarmName="errors", StateValue="ALARM", StateReason="testing",
+                               StateReasonData=json.dumps({"version": "1.0"}))
+    cloudwatch.put_metric_alarm(**{**alarm, "Threshold": 2.0})
+    [updated] = cloudwatch.describe_alarms(AlarmNames=["errors"])["MetricAlarms"]
+    assert (updated["StateValue"], updated["StateReason"], updated["Threshold"]) == ("ALARM", "testing", 2.0)
+    assert updated["StateTransitionedTimestamp"] >= created["StateUpdatedTimestamp"]
+    history = cloudwatch.describe_alarm_history(AlarmName="errors", ScanBy="TimestampAscending")["AlarmHistoryItems"]
+    assert [item["HistorySummary"] for item in history] == [
+        'Alarm "errors" created', "Alarm updated from INSUFFICIENT_DATA to ALARM", 'Alarm "errors" updated']
+    data = json.loads(history[1]["HistoryData"])
+    assert data["oldState"]["stateValue"] == "INSUFFICIENT_DATA" and data["newState"]["stateReason"] == "testing"
+    states_only = cloudwatch.describe_alarm_history(AlarmName="errors", HistoryItemType="StateUpdate")["AlarmHistoryItems"]
+    assert [item["HistoryItemType"] for item in states_only] == ["StateUpdate"]

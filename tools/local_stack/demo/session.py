@@ -1,4 +1,5 @@
-"""One local stack: build, emulator, PostgreSQL, terraform apply of the root module, mapping runner.
+"""One local stack: build, emulator, PostgreSQL, terraform apply of the root module, mapping runner,
+Lambda's metrics and the alarm evaluator.
 
 What the apply created (stream, queues, bucket, database) is read from the root module's outputs
 (pipeline_contract.outputs), never from the functions' environments.
@@ -26,7 +27,12 @@ from repo_paths import REPO_ROOT
 from local_stack.emulators.moto_server import MotoServer
 from local_stack.emulators.postgres import PostgresServer
 from local_stack.emulators.terraform_stack import TerraformStack, stage
+from local_stack.esm.aws_clients import AwsClients
 from local_stack.esm.mapping_runner import MappingRunner, RunnerOptions
+from local_stack.monitoring.alarm_evaluator import AlarmEvaluator, EvaluatorOptions
+from local_stack.monitoring.lambda_metrics import LambdaMetrics
+from local_stack.monitoring.metric_publisher import MetricPublisher
+from local_stack.monitoring.queue_metrics import QueueMetrics
 from local_stack.runtime.invoker import LocalOverrides
 
 STATE_DIR = Path(os.environ.get("LOCAL_STACK_STATE_DIR") or REPO_ROOT / ".local-stack")
@@ -47,10 +53,13 @@ class LocalSession:
     state_dir: Path = STATE_DIR
     build: bool = True
     runner_options: RunnerOptions = field(default_factory=RunnerOptions)
+    alarm_options: EvaluatorOptions = field(default_factory=EvaluatorOptions)
     moto: MotoServer | None = None
     postgres: PostgresServer | None = None
     stack: TerraformStack | None = None
     runner: MappingRunner | None = None
+    metrics: MetricPublisher | None = None
+    alarms: AlarmEvaluator | None = None
     _deployment: Deployment | None = None
     destroy_on_close: bool = True
     destroy_error: str | None = None
@@ -103,10 +112,19 @@ class LocalSession:
         log = open(self.state_dir / "functions.log", "ab")  # noqa: SIM115
         self._exit.callback(log.close)
         self.runner_options.log = log
+        clients = AwsClients(self.moto.env())
+        # Stopped last of the three (callbacks run in reverse), so it sends what the runner recorded to the end.
+        self.metrics = MetricPublisher(clients("cloudwatch").put_metric_data).start()
+        self._exit.callback(self.metrics.close)
+        self._exit.callback(QueueMetrics(clients, self.metrics).start().stop)
+        self.runner_options.metrics = LambdaMetrics(self.metrics)
         progress(f"starting the event source mapping runner for {self.deployment.stream_name}")
         self.runner = MappingRunner(self.moto.env(), REPO_ROOT / "dist" / "manifest.json", self.state_dir, self.runner_options)
         self._exit.callback(self.runner.stop)
         self.runner.start()
+        progress("starting the alarm evaluator (every metric alarm, once per completed minute)")
+        self.alarms = AlarmEvaluator(clients, self.moto.region, self.alarm_options, publish=self.runner.sns.publish).start()
+        self._exit.callback(self.alarms.stop)
 
     def _prepare_database(self) -> None:
         """The database and login role the function expects behind RDS Proxy, created in the local server."""

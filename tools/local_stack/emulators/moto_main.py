@@ -18,6 +18,9 @@ Connections are not kept alive (HTTP/1.0): with keep-alive, the provider now and
 sends a request on a connection the server is closing, the SDK retries it, and a
 non-idempotent create (AuthorizeSecurityGroupIngress, CreateFunction) fails as a duplicate
 of itself. A fresh loopback connection per request costs nothing measurable.
+
+CloudWatch gets the fixes the local alarm evaluator depends on (exact metric identity,
+percentiles, an alarm's initial and updated state, alarm history): see moto_cloudwatch.py.
 """
 
 from __future__ import annotations
@@ -35,6 +38,8 @@ from moto.iam.access_control import IAMPolicyStatement, PermissionResult
 from moto.kinesis.models import Shard
 from moto.moto_server.werkzeug_app import MotoRequestHandler
 from moto.server import main
+
+from local_stack.emulators.moto_cloudwatch import patch_cloudwatch
 
 
 def _no_delivery(self: LambdaBackend, *args: object, **kwargs: object) -> None:
@@ -82,6 +87,7 @@ LambdaBackend.send_kinesis_message = _no_delivery  # type: ignore[method-assign]
 LambdaBackend.send_sns_message = _no_delivery  # type: ignore[method-assign]
 Shard.get_max_sequence_number = _max_sequence_number  # type: ignore[method-assign]
 MotoRequestHandler.protocol_version = "HTTP/1.0"
+patch_cloudwatch()
 
 if __name__ == "__main__":
     main(sys.argv[1:])

@@ -23,10 +23,16 @@ from local_stack.esm.failure_destination import on_failure_record, s3_object_key
 from local_stack.esm.kinesis_records import StreamRecord, event_record
 from local_stack.esm.shard_poller import ShardPoller, ShardStatus
 from local_stack.esm.sns_delivery import SnsDelivery
+from local_stack.monitoring.lambda_metrics import LambdaMetrics
 from local_stack.runtime.function_registry import FunctionRegistry
-from local_stack.runtime.invoker import FunctionInvoker, LocalOverrides
+from local_stack.runtime.invoker import FunctionInvoker, FunctionSpec, LocalOverrides
 from local_stack.runtime.runtime_env import runtime_site_dir
 from local_stack.runtime.worker import InvokeResult
+
+
+def counts_events(mapping: dict[str, Any]) -> bool:
+    """Lambda publishes a mapping's event counts only when its MetricsConfig asks for EventCount."""
+    return "EventCount" in (mapping.get("MetricsConfig") or {}).get("Metrics", [])
 
 
 def stream_name_of(arn: str) -> str:
@@ -43,6 +49,7 @@ class RunnerOptions:
     settings_refresh_s: float = 1.0  # how soon a changed mapping's retry settings apply (UpdateEventSourceMapping)
     overrides: LocalOverrides = field(default_factory=LocalOverrides)
     log: IO[bytes] | None = None
+    metrics: LambdaMetrics | None = None  # publish Lambda's metrics for invocations and mappings
 
 
 class MappingRunner:
@@ -57,13 +64,14 @@ class MappingRunner:
         self.registry = FunctionRegistry(
             self.clients("lambda"), load_manifest(manifest_path), state_dir / "code", python,
             runtime_site_dir(python, state_dir=state_dir), worker_env, self.options.overrides,
-            self.options.max_workers_per_function, self.options.log,
+            self.options.max_workers_per_function, self.options.log, self.options.metrics,
         )
         self.sns = SnsDelivery(self.clients, self.registry)
         self.pollers: list[ShardPoller] = []
         self.on_failure_messages = 0
         self.errors: list[str] = []
         self._count_lock = threading.Lock()
+        self._event_counts: dict[str, bool] = {}  # per mapping UUID: MetricsConfig has EventCount
         self._stopping = threading.Event()
         self._refresher = threading.Thread(target=self._refresh_settings, name="mapping settings", daemon=True)
 
@@ -77,12 +85,15 @@ class MappingRunner:
         for mapping in self.mappings():
             invoker = self.registry.get(mapping["FunctionArn"])
             stream = stream_name_of(mapping["EventSourceArn"])
+            self._event_counts[mapping["UUID"]] = counts_events(mapping)
             for shard in kinesis.list_shards(StreamName=stream)["Shards"]:
                 poller = ShardPoller(
                     kinesis, stream, shard["ShardId"], mapping,
-                    invoke=self._invoker_for(mapping, invoker), discard=self._discarder_for(mapping, invoker.spec.arn),
+                    invoke=self._invoker_for(mapping, invoker), discard=self._discarder_for(mapping, invoker.spec),
                     policy=RetryPolicy.from_mapping(mapping, self.options.backoff_base_s, self.options.backoff_max_s),
                     poll_interval_s=self.options.poll_interval_s,
+                    count_events=self._event_counter(mapping["UUID"]),
+                    report_iterator_age=self._iterator_age_reporter(invoker.spec.name),
                 )
                 self.pollers.append(poller)
         for poller in self.pollers:
@@ -104,6 +115,20 @@ class MappingRunner:
                 mapping = current.get(poller.mapping["UUID"])
                 if mapping is not None:
                     poller.policy = RetryPolicy.from_mapping(mapping, self.options.backoff_base_s, self.options.backoff_max_s)
+                    self._event_counts[mapping["UUID"]] = counts_events(mapping)
+
+    def _event_counter(self, mapping_uuid: str) -> Callable[[str, int], None]:
+        """The mapping's event counts, published while its MetricsConfig asks for them (as on AWS)."""
+        def count(metric: str, events: int) -> None:
+            if self.options.metrics and self._event_counts.get(mapping_uuid):
+                self.options.metrics.mapping_events(mapping_uuid, metric, events, time.time())
+        return count
+
+    def _iterator_age_reporter(self, function_name: str) -> Callable[[int], None]:
+        def report(age_ms: int) -> None:
+            if self.options.metrics:
+                self.options.metrics.iterator_age(function_name, age_ms, time.time())
+        return report
 
     def _invoker_for(self, mapping: dict[str, Any], invoker: FunctionInvoker) -> Callable[[str, list[StreamRecord]], InvokeResult]:
         stream_arn = mapping["EventSourceArn"]
@@ -113,18 +138,27 @@ class MappingRunner:
             return invoker.invoke(event)
         return invoke
 
-    def _discarder_for(self, mapping: dict[str, Any], function_arn: str) -> Callable[[str, Discard], None]:
+    def _discarder_for(self, mapping: dict[str, Any], function: FunctionSpec) -> Callable[[str, Discard], None]:
         destination = mapping.get("DestinationConfig", {}).get("OnFailure", {}).get("Destination")
+        count = self._event_counter(mapping["UUID"])
 
         def discard(shard_id: str, batch: Discard) -> None:
             if not destination:
+                count("DroppedEventCount", len(batch.records))
                 return
-            message = on_failure_record(batch, shard_id, mapping["EventSourceArn"], function_arn)
+            message = on_failure_record(batch, shard_id, mapping["EventSourceArn"], function.arn)
             if destination.startswith("arn:aws:s3:"):
                 message["payload"] = {"Records": [event_record(r, shard_id, mapping["EventSourceArn"], self.clients.region, "")
                                                   for r in batch.records]}
-            send_to_destination(self.clients, destination, message, self.sns.publish,
-                                s3_object_key(mapping["UUID"], shard_id))
+            try:
+                send_to_destination(self.clients, destination, message, self.sns.publish,
+                                    s3_object_key(mapping["UUID"], shard_id))
+            except Exception:  # Lambda: the records are dropped and the delivery failure counted
+                count("DroppedEventCount", len(batch.records))
+                if self.options.metrics:
+                    self.options.metrics.destination_delivery_failure(function.name, time.time())
+                raise
+            count("OnFailureDestinationDeliveredEventCount", len(batch.records))
             with self._count_lock:
                 self.on_failure_messages += 1
         return discard

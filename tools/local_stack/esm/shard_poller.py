@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from local_stack.esm.batch_retry import BatchOutcome, Discard, RetryPolicy, process_batch
+from local_stack.esm.batch_retry import BatchOutcome, Discard, RetryPolicy, failed_index, process_batch
 from local_stack.esm.batching import batch_is_ready, lane_for, take_batch
 from local_stack.esm.checkpoint import ShardCheckpoint
 from local_stack.esm.kinesis_records import StreamRecord
@@ -57,6 +57,8 @@ class ShardPoller:
     discard: Callable[[str, Discard], None]
     policy: RetryPolicy
     poll_interval_s: float = 0.2
+    count_events: Callable[[str, int], None] = lambda metric, count: None  # the mapping's event counts (metric name, events)
+    report_iterator_age: Callable[[int], None] = lambda age_ms: None  # Lambda's IteratorAge of each invocation
     checkpoint: ShardCheckpoint = field(default_factory=ShardCheckpoint)
     stats: ShardStats = field(default_factory=ShardStats)
     errors: list[str] = field(default_factory=list)
@@ -118,6 +120,9 @@ class ShardPoller:
                 asked_at = time.time()
                 response = self.kinesis.get_records(ShardIterator=iterator, Limit=10000)
                 records = [StreamRecord.from_get_records(r) for r in response["Records"]]
+                self.count_events("PolledEventCount", len(records))  # 0 for an empty poll, as Lambda emits it
+                if self.mapping.get("FilterCriteria"):
+                    self.count_events("FilteredOutEventCount", 0)  # filter criteria are not applied locally
                 iterator = response.get("NextShardIterator")
                 self.checkpoint.fetched([r.sequence_number for r in records])
                 with self._cond:
@@ -167,7 +172,23 @@ class ShardPoller:
         with self._cond:
             self.stats.iterator_age_ms = age_ms
             self.stats.max_iterator_age_ms = max(self.stats.max_iterator_age_ms, age_ms)
-        return self.invoke(self.shard_id, records)
+        self.report_iterator_age(age_ms)
+        self.count_events("InvokedEventCount", len(records))
+        result = self.invoke(self.shard_id, records)
+        failed = self._failed_events(records, result)
+        if failed:
+            self.count_events("FailedInvokeEventCount", failed)
+        return result
+
+    def _failed_events(self, records: list[StreamRecord], result: InvokeResult) -> int:
+        """Events of a failed invocation: all on a function error, else those a partial batch response
+        returns for retry (from the lowest failed sequence number on)."""
+        if result.error is not None:
+            return len(records)
+        if not self.policy.report_batch_item_failures:
+            return 0
+        index = failed_index(records, result.payload)
+        return len(records) - (index if index is not None else 0)
 
     def _process(self, batch: list[StreamRecord]) -> None:
         outcome = process_batch(batch, self._invoke,

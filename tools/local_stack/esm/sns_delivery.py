@@ -32,11 +32,11 @@ class AsyncStats:
     destination_messages: int = 0
 
 
-def sns_event(topic_arn: str, subscription_arn: str, message: str) -> dict[str, Any]:
+def sns_event(topic_arn: str, subscription_arn: str, message: str, subject: str | None = None) -> dict[str, Any]:
     now = time.time()
     return {"Records": [{
         "EventSource": "aws:sns", "EventVersion": "1.0", "EventSubscriptionArn": subscription_arn,
-        "Sns": {"Type": "Notification", "MessageId": str(uuid.uuid4()), "TopicArn": topic_arn, "Subject": None,
+        "Sns": {"Type": "Notification", "MessageId": str(uuid.uuid4()), "TopicArn": topic_arn, "Subject": subject,
                 "Message": message, "Timestamp": iso_millis(now), "SignatureVersion": "1", "Signature": "",
                 "SigningCertUrl": "", "UnsubscribeUrl": "", "MessageAttributes": {}},
     }]}
@@ -53,13 +53,13 @@ class SnsDelivery:
     _futures: list[Future[None]] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def publish(self, topic_arn: str, message: str) -> None:
-        self.clients("sns").publish(TopicArn=topic_arn, Message=message)
+    def publish(self, topic_arn: str, message: str, subject: str | None = None) -> None:
+        self.clients("sns").publish(TopicArn=topic_arn, Message=message, **({"Subject": subject} if subject else {}))
         paginator = self.clients("sns").get_paginator("list_subscriptions_by_topic")
         for page in paginator.paginate(TopicArn=topic_arn):
             for subscription in page["Subscriptions"]:
                 if subscription["Protocol"] == "lambda":
-                    event = sns_event(topic_arn, subscription["SubscriptionArn"], message)
+                    event = sns_event(topic_arn, subscription["SubscriptionArn"], message, subject)
                     self.invoke_async(subscription["Endpoint"], event)
 
     def invoke_async(self, function_arn: str, event: dict[str, Any]) -> None:

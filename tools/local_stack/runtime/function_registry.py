@@ -9,7 +9,7 @@ from typing import IO, Any
 
 from pipeline_contract.manifest import Manifest
 
-from local_stack.runtime.invoker import FunctionInvoker, LocalOverrides, resolve_function
+from local_stack.runtime.invoker import FunctionInvoker, InvocationObserver, LocalOverrides, resolve_function
 
 
 @dataclass
@@ -23,6 +23,7 @@ class FunctionRegistry:
     overrides: LocalOverrides = field(default_factory=LocalOverrides)
     max_workers: int = 4
     log: IO[bytes] | None = None
+    observer: InvocationObserver | None = None
     _invokers: dict[str, FunctionInvoker] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -32,7 +33,7 @@ class FunctionRegistry:
             if name not in self._invokers:
                 spec = resolve_function(self.lambda_client, name, self.manifest, self.cache_dir)
                 self._invokers[name] = FunctionInvoker(spec, self.python, self.runtime_dir, self.aws_env,
-                                                       self.overrides, self.max_workers, self.log)
+                                                       self.overrides, self.max_workers, self.log, self.observer)
             return self._invokers[name]
 
     def all(self) -> list[FunctionInvoker]:

@@ -9,9 +9,10 @@ init code once per worker.
 from __future__ import annotations
 
 import threading
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, Protocol
 
 from pipeline_contract.manifest import Manifest
 
@@ -33,6 +34,14 @@ class LocalOverrides:
             result["DB_HOST"], port = self.host_map[host]
             result["DB_PORT"] = str(port)
         return result
+
+
+class InvocationObserver(Protocol):
+    """Told when each invocation starts and ends (the metrics Lambda publishes about it)."""
+
+    def started(self, function_name: str, at: float) -> None: ...
+
+    def finished(self, function_name: str, started_at: float, result: InvokeResult | None) -> None: ...
 
 
 @dataclass
@@ -73,8 +82,10 @@ class FunctionInvoker:
     """Thread-safe: each invocation borrows an idle warm worker or starts one, up to `max_workers`."""
 
     def __init__(self, spec: FunctionSpec, python: str, runtime_dir: Path, aws_env: dict[str, str],
-                 overrides: LocalOverrides | None = None, max_workers: int = 4, log: IO[bytes] | None = None) -> None:
+                 overrides: LocalOverrides | None = None, max_workers: int = 4, log: IO[bytes] | None = None,
+                 observer: InvocationObserver | None = None) -> None:
         self.spec = spec
+        self._observer = observer
         self.invocations = 0
         self.cold_starts = 0
         self.errors = 0
@@ -116,10 +127,16 @@ class FunctionInvoker:
 
     def invoke(self, event: Any) -> InvokeResult:
         worker = self._borrow()
+        started_at = time.time()
+        if self._observer:
+            self._observer.started(self.spec.name, started_at)
+        result: InvokeResult | None = None
         try:
             result = worker.invoke(event, self.spec.timeout_s)
         finally:
             self._give_back(worker)
+            if self._observer:
+                self._observer.finished(self.spec.name, started_at, result)
         with self._lock:
             self.invocations += 1
             self.cold_starts += result.cold_start

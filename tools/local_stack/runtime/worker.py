@@ -30,7 +30,7 @@ class InvokeResult:
     payload: Any = None
     error: dict[str, Any] | None = None
     cold_start: bool = False
-    duration_s: float = 0.0
+    duration_s: float = 0.0  # Lambda's Duration: the handler's run (the timeout when it timed out), not its init
 
     @property
     def function_error(self) -> str | None:
@@ -84,9 +84,11 @@ class WarmWorker:
                 self.stop()
             result.error = reply.get("error")
             result.payload = reply.get("result") if result.error is None else result.error
+            result.duration_s = reply.get("duration_ms", result.duration_s * 1000) / 1000
             return result
         if line is None:
             self.stop()
+            result.duration_s = timeout_s
             result.error = {"errorType": "Sandbox.Timedout", "errorMessage": f"Task timed out after {timeout_s:.2f} seconds"}
         else:
             code = self._process.wait() if self._process else None

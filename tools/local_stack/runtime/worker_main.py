@@ -66,13 +66,15 @@ def main() -> None:
                 sys.stderr.write(json.dumps({"level": "ERROR", **error}) + "\n")
                 protocol.write(json.dumps({"error": error, "fatal": True}) + "\n")
                 return
+        started = time.perf_counter()  # Lambda's Duration: the handler's time, initialisation excluded
         try:
-            reply = json.dumps({"result": handler(request["event"], LambdaContext(request))})
+            result = handler(request["event"], LambdaContext(request))
+            reply = json.dumps({"result": result, "duration_ms": (time.perf_counter() - started) * 1000})
         except Exception as exc:
             error = _error(exc)
             # Lambda's runtime logs unhandled errors beside the function's own output.
             sys.stderr.write(json.dumps({"level": "ERROR", "requestId": request["request_id"], **error}) + "\n")
-            reply = json.dumps({"error": error})
+            reply = json.dumps({"error": error, "duration_ms": (time.perf_counter() - started) * 1000})
         protocol.write(reply + "\n")
 
 
