@@ -14,13 +14,15 @@ from pathlib import Path
 from typing import Any
 
 import boto3
+import psycopg
 from atomic_files import write_text_atomic
 from text_table import render
 
-from local_stack.demo.clickstream import generate, send
+from local_stack.demo.clickstream import Traffic, generate, send
 from local_stack.demo.session import STATE_DIR, LocalSession, progress
 from local_stack.demo.sink_faults import database_outage
 from local_stack.demo.summary import collect
+from local_stack.demo.timeline import Timeline, transitions_table, write_html
 from local_stack.emulators.postgres import server_processes, stop_server
 from local_stack.stack_state import (
     REPORT_INTERVAL_S,
@@ -52,26 +54,49 @@ def demo(args: argparse.Namespace) -> int:
     _terminate_gracefully()
     with LocalSession(build=not args.no_build) as session:
         assert session.runner and session.moto
-        stream = session.deployment.stream_name
+        runner, deployment = session.runner, session.deployment
+        stream = deployment.stream_name
         records = generate(args.records, args.users, args.malformed, args.seed)
-        kinesis = _client("kinesis", {"endpoint": session.moto.endpoint_url, "region": session.moto.region})
+        info = {"endpoint": session.moto.endpoint_url, "region": session.moto.region}
+        kinesis, sqs = _client("kinesis", info), _client("sqs", info)
+        traffic = Traffic()
+        timeline = Timeline(lambda: (traffic.total, _stored_rows(session.db_dsn),
+                                     {p.shard_id: p.stats.iterator_age_ms for p in runner.pollers},
+                                     _queue_depth(sqs, deployment.dlq_url))).start()
         half = len(records) // 2
         progress(f"sending {len(records):,} clickstream records ({args.malformed:.1%} malformed) to {stream}")
-        traffic = send(kinesis, stream, records[:half])
+        send(kinesis, stream, records[:half], traffic)
         if args.outage_seconds > 0:
             progress(f"database outage for {args.outage_seconds:g} s while the second half arrives")
-            with database_outage(session.admin_dsn, session.deployment.db_name):
+            with database_outage(session.admin_dsn, deployment.db_name):
                 send(kinesis, stream, records[half:], traffic)
                 time.sleep(args.outage_seconds)
         else:
             send(kinesis, stream, records[half:], traffic)
         progress("waiting until every shard is processed")
-        drained = session.runner.wait_idle(args.timeout)
-        summary = collect(traffic, session.runner, session.db_dsn, session.deployment)
+        drained = runner.wait_idle(args.timeout)
+        timeline.stop()
+        summary = collect(traffic, runner, session.db_dsn, deployment)
         if not drained:
             summary.errors.append(f"not drained within {args.timeout:g} s")
         print(summary.render())
+        transitions = list(session.alarms.transitions) if session.alarms else []
+        print("\n" + transitions_table(transitions, timeline.started))
+        chart = write_html(timeline, transitions, args.chart, f"make demo: {len(records):,} records, "
+                           f"{args.outage_seconds:g} s database outage")
+        print(f"\ntimeline chart: {chart}")
         return 0 if summary.adds_up else 1
+
+
+def _stored_rows(dsn: str) -> int:
+    with psycopg.connect(dsn, connect_timeout=2) as conn:
+        row = conn.execute("SELECT count(*) FROM clickstream_events").fetchone()
+    return int(row[0]) if row else 0
+
+
+def _queue_depth(sqs: Any, url: str) -> int:
+    attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages"])["Attributes"]
+    return int(attributes["ApproximateNumberOfMessages"])
 
 
 def serve(args: argparse.Namespace) -> int:
@@ -250,6 +275,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--outage-seconds", type=float, default=3.0,
                    help="the database refuses connections while the second half is sent and this long after (0 = none)")
     p.add_argument("--timeout", type=float, default=300, help="seconds to wait for the pipeline to drain")
+    p.add_argument("--chart", type=Path, default=STATE_DIR / "demo-timeline.html",
+                   help="where to write the timeline chart (HTML with inline SVG)")
     p.add_argument("--no-build", action="store_true", help="use dist/ as it is")
     p.set_defaults(run=demo)
     for name, run, help_text in (("up", up, "start the stack in the background"), ("serve", serve, "(used by up) run the stack in the foreground")):
