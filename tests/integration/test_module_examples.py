@@ -132,6 +132,8 @@ def test_kinesis_event_source_example_configures_the_mapping_as_declared(example
     assert (mapping["BatchSize"], mapping["MaximumBatchingWindowInSeconds"], mapping["ParallelizationFactor"]) == (500, 5, 4)
     assert mapping["BisectBatchOnFunctionError"] is True
     assert mapping["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    assert mapping["MetricsConfig"] == {"Metrics": ["EventCount"]}, "the mapping's event counts must be on by default"
+    assert applied.client("lambda").list_tags(Resource=mapping["EventSourceMappingArn"])["Tags"] == {"pipeline": "example-clicks"}
     destination = mapping["DestinationConfig"]["OnFailure"]["Destination"]
     assert destination == applied.stack.tf_state().get("aws_sqs_queue.failures.arn")
     assert destination.endswith(":example-clicks-failed-batches")
