@@ -76,7 +76,7 @@ wait: venv ## Wait until the running stack has processed everything sent so far 
 plan: venv ## terraform plan -out + show -json (AWS, or the local stack when it is up)
 	$(PYTHON) -m plan_check.make_plan $(ARGS)
 
-plan-check: venv ## Check build/plan/data-loss/concurrency/network rules over plan.json
+plan-check: venv ## Check build/plan/data-loss/concurrency/network/alarm rules over plan.json
 	$(PYTHON) -m plan_check build/plan.json --manifest dist/manifest.json $(ARGS)
 
 bench: venv ## Run the benchmarks under bench/

@@ -3,31 +3,36 @@
 #                 | poison records -> dead-letter queue
 #                 | exhausted batches -> SNS failure topic -> failure_handler -> S3 archive
 #                                                           (its own outcomes -> SQS destinations)
+#   CloudWatch alarms on all of it -> encrypted SNS alarm topic; one dashboard
 
 # --- encryption ----------------------------------------------------------------
 
 resource "aws_kms_key" "pipeline" {
-  description         = "${var.name}: stream, queues, topic, archive, database, logs"
+  description         = "${var.name}: stream, queues, topics, archive, database, logs"
   enable_key_rotation = true
   policy = jsonencode({
     Version = "2012-10-17"
-    Statement = [
-      {
-        Sid       = "AccountManagesKeyThroughIam"
-        Effect    = "Allow"
-        Principal = { AWS = "arn:${local.partition}:iam::${local.account_id}:root" }
-        Action    = "kms:*"
-        Resource  = "*"
-      },
-      {
-        Sid       = "CloudWatchLogsOfThisAccount"
-        Effect    = "Allow"
-        Principal = { Service = "logs.${local.region}.amazonaws.com" }
-        Action    = ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"]
-        Resource  = "*"
-        Condition = { ArnLike = { "kms:EncryptionContext:aws:logs:arn" = "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:*" } }
-      },
-    ]
+    Statement = concat(
+      [
+        {
+          Sid       = "AccountManagesKeyThroughIam"
+          Effect    = "Allow"
+          Principal = { AWS = "arn:${local.partition}:iam::${local.account_id}:root" }
+          Action    = "kms:*"
+          Resource  = "*"
+        },
+        {
+          Sid       = "CloudWatchLogsOfThisAccount"
+          Effect    = "Allow"
+          Principal = { Service = "logs.${local.region}.amazonaws.com" }
+          Action    = ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"]
+          Resource  = "*"
+          Condition = { ArnLike = { "kms:EncryptionContext:aws:logs:arn" = "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:*" } }
+        },
+      ],
+      # CloudWatch publishes the pipeline's alarms to the alarm topic, which this key encrypts.
+      module.monitoring.topic_kms_key_policy_statements,
+    )
   })
 }
 
@@ -550,4 +555,26 @@ resource "aws_sns_topic_subscription" "failure_handler" {
   endpoint  = module.failure_handler.function_arn
 
   depends_on = [aws_lambda_permission.failure_topic]
+}
+
+# --- monitoring ----------------------------------------------------------------
+
+module "monitoring" {
+  source = "./modules/pipeline-monitoring"
+
+  name                              = var.name
+  stream_name                       = module.stream.stream_name
+  stream_mode                       = module.stream.stream_mode
+  stream_retention_hours            = var.stream_retention_hours
+  processor_function_name           = module.stream_processor.function_name
+  processor_timeout_seconds         = var.processor_timeout
+  event_source_mapping_uuid         = module.processor_mapping.uuid
+  failure_handler_function_name     = module.failure_handler.function_name
+  dead_letter_queue_name            = aws_sqs_queue.dead_letter.name
+  failure_queue_name                = aws_sqs_queue.handler_outcomes["failed"].name
+  iterator_age_lagging_threshold_ms = var.iterator_age_lagging_threshold_ms
+  period_seconds                    = var.alarm_period_seconds
+  evaluation_periods                = var.alarm_evaluation_periods
+  alarm_topic_arn                   = var.alarm_topic_arn
+  topic_kms_key_arn                 = var.alarm_topic_arn == null ? aws_kms_key.pipeline.arn : null
 }

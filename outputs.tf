@@ -87,3 +87,18 @@ output "kms_key_arn" {
   description = "Key that encrypts the stream, queues, topic, archive, database, logs and the created artifact bucket."
   value       = aws_kms_key.pipeline.arn
 }
+
+output "alarm_names" {
+  description = "CloudWatch alarms of the pipeline by purpose (lag, records at risk, dropped, on-failure, errors, throttles, duration, queues)."
+  value       = module.monitoring.alarm_names
+}
+
+output "alarm_topic_arn" {
+  description = "SNS topic the alarms notify on ALARM and OK: subscribe the on-call channel to it."
+  value       = module.monitoring.topic_arn
+}
+
+output "dashboard_name" {
+  description = "CloudWatch dashboard of the pipeline."
+  value       = module.monitoring.dashboard_name
+}

@@ -361,3 +361,49 @@ variable "db_skip_final_snapshot" {
   type        = bool
   default     = false
 }
+
+# --- monitoring ----------------------------------------------------------------
+
+variable "alarm_topic_arn" {
+  description = "Existing SNS topic (e.g. the on-call team's) the pipeline's alarms notify; null creates <name>-alarms, encrypted with the pipeline key. An encrypted topic's key policy needs the monitoring module's topic_kms_key_policy_statements."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.alarm_topic_arn == null || can(regex("^arn:aws[a-z-]*:sns:[a-z0-9-]+:[0-9]{12}:[a-zA-Z0-9_-]{1,256}$", var.alarm_topic_arn))
+    error_message = "alarm_topic_arn must be null or a standard SNS topic ARN (arn:aws:sns:<region>:<account>:<name>)."
+  }
+}
+
+variable "iterator_age_lagging_threshold_ms" {
+  description = "IteratorAge (ms) above which stream_processor counts as lagging (alarm after alarm_evaluation_periods periods); records at risk are alarmed at half the stream's retention."
+  type        = number
+  default     = 60000
+
+  validation {
+    condition     = var.iterator_age_lagging_threshold_ms >= 1000 && var.iterator_age_lagging_threshold_ms < var.stream_retention_hours * 1800000
+    error_message = "iterator_age_lagging_threshold_ms must be at least 1000 and below half the stream's retention (stream_retention_hours x 1,800,000 ms)."
+  }
+}
+
+variable "alarm_period_seconds" {
+  description = "Period of the pipeline's alarms: 10, 20, 30 or a multiple of 60 (AWS publishes these metrics per minute; shorter periods suit only a local emulator)."
+  type        = number
+  default     = 60
+
+  validation {
+    condition     = contains([10, 20, 30], var.alarm_period_seconds) || (var.alarm_period_seconds >= 60 && var.alarm_period_seconds % 60 == 0)
+    error_message = "alarm_period_seconds must be 10, 20, 30 or a multiple of 60."
+  }
+}
+
+variable "alarm_evaluation_periods" {
+  description = "Periods in a row that lag, errors, throttles or slow invocations must last before their alarms fire (loss, records at risk and queue depth alarm at once)."
+  type        = number
+  default     = 3
+
+  validation {
+    condition     = var.alarm_evaluation_periods >= 1 && floor(var.alarm_evaluation_periods) == var.alarm_evaluation_periods && var.alarm_evaluation_periods * var.alarm_period_seconds <= 86400
+    error_message = "alarm_evaluation_periods must be a whole number >= 1, with alarm_evaluation_periods x alarm_period_seconds at most 86400."
+  }
+}

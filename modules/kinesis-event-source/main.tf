@@ -50,6 +50,33 @@ locals {
     }]
   }
 
+  # Filter-criteria encryption: Lambda (the regional service principal) decrypts the patterns
+  # while it polls, and the principal that creates or updates the mapping has Lambda generate a
+  # data key and decrypt it on its behalf. Region, account and partition come from the stream ARN.
+  arn_parts        = split(":", var.stream_arn)
+  lambda_principal = "lambda.${local.arn_parts[3]}.${local.arn_parts[1] == "aws-cn" ? "amazonaws.com.cn" : "amazonaws.com"}"
+  filter_criteria_key_policy_statements = var.filter_criteria_kms_key_arn == null ? [] : [{
+    Sid       = "LambdaDecryptsFilterCriteria"
+    Effect    = "Allow"
+    Principal = { Service = local.lambda_principal }
+    Action    = "kms:Decrypt"
+    Resource  = "*"
+    Condition = {
+      ArnLike      = { "aws:SourceArn" = "arn:${local.arn_parts[1]}:lambda:${local.arn_parts[3]}:${local.arn_parts[4]}:event-source-mapping:*" }
+      StringEquals = { "kms:EncryptionContext:aws:lambda:EventSourceArn" = local.event_source_arn }
+    }
+  }]
+  deployer_iam_statements = var.filter_criteria_kms_key_arn == null ? [] : [{
+    sid       = "EncryptFilterCriteriaThroughLambda"
+    actions   = ["kms:DescribeKey", "kms:GenerateDataKey", "kms:Decrypt"]
+    resources = [var.filter_criteria_kms_key_arn]
+    conditions = [{
+      test     = "StringEquals"
+      variable = "kms:ViaService"
+      values   = [local.lambda_principal]
+    }]
+  }]
+
   key_statements = var.destination_kms_key_arn == null ? [] : [{
     sid        = "EncryptFailedBatches"
     actions    = ["kms:GenerateDataKey", "kms:Decrypt"]
@@ -78,6 +105,17 @@ resource "aws_lambda_event_source_mapping" "this" {
   maximum_record_age_in_seconds      = var.maximum_record_age_in_seconds
   function_response_types            = var.report_batch_item_failures ? ["ReportBatchItemFailures"] : []
   tumbling_window_in_seconds         = var.tumbling_window_in_seconds == 0 ? null : var.tumbling_window_in_seconds
+  kms_key_arn                        = var.filter_criteria_kms_key_arn
+  tags                               = var.tags
+
+  # The mapping's own event counts (dropped, on-failure delivered, ...): without them a mapping
+  # that throws records away says so nowhere.
+  dynamic "metrics_config" {
+    for_each = length(var.metrics) == 0 ? [] : [var.metrics]
+    content {
+      metrics = metrics_config.value
+    }
+  }
 
   dynamic "destination_config" {
     for_each = var.on_failure_destination_arn == null ? [] : [var.on_failure_destination_arn]

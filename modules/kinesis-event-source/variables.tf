@@ -190,3 +190,31 @@ variable "filter_patterns" {
     error_message = "filter_patterns must be at most 5 valid JSON patterns, e.g. {\"data\": {\"type\": [\"click\"]}}."
   }
 }
+
+variable "filter_criteria_kms_key_arn" {
+  description = "ARN of a customer-managed KMS key Lambda encrypts the filter patterns with (they may name sensitive values); null keeps Lambda's own key. The key's policy needs filter_criteria_key_policy_statements, the principal that applies this module deployer_iam_statements."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.filter_criteria_kms_key_arn == null || can(regex("^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/.+$", var.filter_criteria_kms_key_arn))
+    error_message = "filter_criteria_kms_key_arn must be null or a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>); an alias is not accepted."
+  }
+}
+
+variable "metrics" {
+  description = "Metric groups the mapping publishes to CloudWatch (metrics_config). EventCount (the default) gives PolledEventCount, FilteredOutEventCount, InvokedEventCount, FailedInvokeEventCount, DroppedEventCount and OnFailureDestinationDeliveredEventCount per EventSourceMappingUUID, which the pipeline-monitoring alarms need; [] turns them off."
+  type        = list(string)
+  default     = ["EventCount"]
+
+  validation {
+    condition     = alltrue([for m in var.metrics : m == "EventCount"]) && length(var.metrics) == length(distinct(var.metrics))
+    error_message = "metrics must be [\"EventCount\"] or []: EventCount is the only metric group a Kinesis mapping publishes (ErrorCount and KafkaMetrics are for Kafka sources)."
+  }
+}
+
+variable "tags" {
+  description = "Tags applied to the event source mapping."
+  type        = map(string)
+  default     = {}
+}

@@ -66,6 +66,19 @@ def _prepare_destinations(applied: Applied) -> None:
     _existing_function(applied, "example-failure-handler")
 
 
+def _prepare_monitored_pipeline(applied: Applied) -> None:
+    """The pipeline the monitoring example watches: stream, function and their mapping."""
+    function_arn = _existing_function(applied, "example-stream-processor")
+    kinesis = applied.client("kinesis")
+    kinesis.create_stream(StreamName="example-clicks", ShardCount=1)
+    stream_arn = kinesis.describe_stream(StreamName="example-clicks")["StreamDescription"]["StreamARN"]
+    mapping = applied.client("lambda").create_event_source_mapping(
+        EventSourceArn=stream_arn, FunctionName=function_arn, StartingPosition="TRIM_HORIZON",
+        MetricsConfig={"Metrics": ["EventCount"]})
+    applied.stack.variables["event_source_mapping_uuid"] = mapping["UUID"]
+    applied.context["mapping_uuid"] = mapping["UUID"]
+
+
 EXAMPLES: dict[str, tuple[str, Callable[[Applied], None] | None]] = {
     "kinesis-stream": ("modules/kinesis-stream/examples/provisioned-with-consumer", None),
     "kinesis-event-source": ("modules/kinesis-event-source/examples/basic", _prepare_event_source),
@@ -73,6 +86,7 @@ EXAMPLES: dict[str, tuple[str, Callable[[Applied], None] | None]] = {
     "lambda-function": ("modules/lambda-function/examples/basic", None),
     "lambda-layer": ("modules/lambda-layer/examples/basic", None),
     "network": ("modules/network/examples/with-nat", None),
+    "pipeline-monitoring": ("modules/pipeline-monitoring/examples/basic", _prepare_monitored_pipeline),
     "vpc-endpoints": ("modules/vpc-endpoints/examples/basic", None),
 }
 
@@ -132,6 +146,8 @@ def test_kinesis_event_source_example_configures_the_mapping_as_declared(example
     assert (mapping["BatchSize"], mapping["MaximumBatchingWindowInSeconds"], mapping["ParallelizationFactor"]) == (500, 5, 4)
     assert mapping["BisectBatchOnFunctionError"] is True
     assert mapping["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    assert mapping["MetricsConfig"] == {"Metrics": ["EventCount"]}, "the mapping's event counts must be on by default"
+    assert applied.client("lambda").list_tags(Resource=mapping["EventSourceMappingArn"])["Tags"] == {"pipeline": "example-clicks"}
     destination = mapping["DestinationConfig"]["OnFailure"]["Destination"]
     assert destination == applied.stack.tf_state().get("aws_sqs_queue.failures.arn")
     assert destination.endswith(":example-clicks-failed-batches")
@@ -185,3 +201,22 @@ def test_vpc_endpoints_example_creates_gateway_and_interface_endpoints(examples:
     assert {("Interface", s) for s in ("kinesis-streams", "sqs", "logs")} <= by_type
     interface_ids = applied.stack.outputs()["interface_endpoint_ids"]
     assert len(interface_ids) == 3
+
+
+def test_pipeline_monitoring_example_creates_alarms_that_notify_and_a_dashboard(examples: dict[str, Applied]) -> None:
+    applied = applied_ok(examples, "pipeline-monitoring")
+    outputs = applied.stack.outputs()
+    topic = outputs["topic_arn"]
+    alarms = {a["AlarmName"]: a for a in applied.client("cloudwatch").describe_alarms(AlarmNamePrefix="example-clicks-")["MetricAlarms"]}
+    assert set(alarms) == set(outputs["alarm_names"].values()) and len(alarms) == 9
+    assert all(a["AlarmActions"] == [topic] and a["OKActions"] == [topic] for a in alarms.values())
+    dropped = alarms[outputs["alarm_names"]["dropped_events"]]
+    assert (dropped["Namespace"], dropped["MetricName"]) == ("AWS/Lambda", "DroppedEventCount")
+    assert dropped["Dimensions"] == [{"Name": "EventSourceMappingUUID", "Value": applied.context["mapping_uuid"]}]
+    at_risk = alarms[outputs["alarm_names"]["iterator_age_records_at_risk"]]
+    assert (at_risk["MetricName"], at_risk["Threshold"], at_risk["TreatMissingData"]) == ("IteratorAge", 43_200_000, "ignore")
+    dead_letter = alarms[outputs["alarm_names"]["dead_letter_messages_visible"]]
+    assert dead_letter["Dimensions"] == [{"Name": "QueueName", "Value": "example-clicks-poison-records"}]
+    assert applied.client("sns").get_topic_attributes(TopicArn=topic)["Attributes"]["KmsMasterKeyId"].startswith("arn:")
+    body = json.loads(applied.client("cloudwatch").get_dashboard(DashboardName=outputs["dashboard_name"])["DashboardBody"])
+    assert sorted(body["widgets"][0]["properties"]["alarms"]) == sorted(a["AlarmArn"] for a in alarms.values())

@@ -3,8 +3,9 @@
 Many ARNs and IDs are unknown at plan time, so two resources are linked both by
 known values (an attribute equals another resource's id/arn/name) and by the
 `configuration` section's expression references, followed through module
-variables and outputs. Locals and dynamic blocks are not in the plan JSON: inside
-a module they fall back to the module's inputs (callers filter by resource type).
+variables and outputs; `each.key`/`each.value` through the resource's for_each
+expression. Locals and dynamic blocks are not in the plan JSON: inside a module
+they fall back to the module's inputs (callers filter by resource type).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import json
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from itertools import chain
 from pathlib import Path
 from typing import Any
 
@@ -109,6 +111,10 @@ class Plan:
                 if isinstance(value, str) and value:
                     self._identity.setdefault(value, []).append(resource)
 
+    def identified_by(self, value: str) -> list[Resource]:
+        """Resources (not being deleted) whose id, arn, name, bucket or url is this known value."""
+        return list(self._identity.get(value, []))
+
     def live(self, *types: str) -> list[Resource]:
         """Managed resources of these types that exist after apply (deletes excluded)."""
         return [r for r in self.resources if r.mode == "managed" and r.type in types and not r.deleted]
@@ -119,12 +125,16 @@ class Plan:
             node = node.get("module_calls", {}).get(name, {}).get("module", {})
         return node
 
-    def expression(self, resource: Resource, *path: str | int) -> Any:
-        """The configuration expression behind an attribute (a block path like "vpc_config", 0, "subnet_ids")."""
+    def _config_item(self, resource: Resource) -> dict[str, Any]:
+        """The resource's entry in the configuration section (expressions, for_each_expression, ...)."""
         for item in self.module_config(config_path(resource.module)).get("resources", []):
             if item.get("address") == resource.config_address:
-                return _walk(item.get("expressions", {}), path)
-        return None
+                return dict(item)
+        return {}
+
+    def expression(self, resource: Resource, *path: str | int) -> Any:
+        """The configuration expression behind an attribute (a block path like "vpc_config", 0, "subnet_ids")."""
+        return _walk(self._config_item(resource).get("expressions", {}), path)
 
     def configured(self, resource: Resource, *path: str | int) -> bool:
         """True when the attribute is written in the configuration (even if unknown at plan)."""
@@ -142,6 +152,10 @@ class Plan:
         expression = self.expression(resource, *path)
         if expression is not None:
             targets = self._resolve_expression(resource.module, expression, 0)
+            if any(ref.startswith("each.") for ref in _references(expression)):
+                # each.key and each.value are elements of the resource's for_each expression.
+                for_each = self._config_item(resource).get("for_each_expression")
+                targets = chain(targets, self._resolve_expression(resource.module, for_each, 0))
         else:
             targets = self._module_inputs(resource.module, path, 0)
         for target in targets:

@@ -41,6 +41,63 @@ run "secure_defaults" {
     condition     = length(output.iam_statements) == 2
     error_message = "no statements beyond reading the stream and writing the destination"
   }
+  assert {
+    condition     = aws_lambda_event_source_mapping.this.metrics_config[0].metrics == toset(["EventCount"])
+    error_message = "the mapping's event counts (dropped, on-failure delivered) must be published by default"
+  }
+  assert {
+    condition     = aws_lambda_event_source_mapping.this.kms_key_arn == null && length(output.filter_criteria_key_policy_statements) == 0 && length(output.deployer_iam_statements) == 0
+    error_message = "without a filter-criteria key nothing is encrypted with one and no key statements are asked for"
+  }
+}
+
+run "metrics_can_be_turned_off_and_tags_are_applied" {
+  command = plan
+  variables {
+    metrics = []
+    tags    = { team = "clicks" }
+  }
+  assert {
+    condition     = length(aws_lambda_event_source_mapping.this.metrics_config) == 0
+    error_message = "metrics = [] must plan no metrics_config"
+  }
+  assert {
+    condition     = aws_lambda_event_source_mapping.this.tags == tomap({ team = "clicks" })
+    error_message = "tags must be applied to the mapping"
+  }
+}
+
+run "filter_criteria_key_and_its_statements" {
+  command = plan
+  variables {
+    filter_patterns             = ["{\"data\": {\"type\": [\"click\"]}}"]
+    filter_criteria_kms_key_arn = "arn:aws:kms:eu-west-1:111122223333:key/filters"
+  }
+  assert {
+    condition     = aws_lambda_event_source_mapping.this.kms_key_arn == "arn:aws:kms:eu-west-1:111122223333:key/filters"
+    error_message = "the filter criteria must be encrypted with the given key"
+  }
+  assert {
+    condition = (
+      output.filter_criteria_key_policy_statements[0].Principal.Service == "lambda.eu-west-1.amazonaws.com" &&
+      output.filter_criteria_key_policy_statements[0].Action == "kms:Decrypt" &&
+      output.filter_criteria_key_policy_statements[0].Condition.ArnLike["aws:SourceArn"] == "arn:aws:lambda:eu-west-1:111122223333:event-source-mapping:*" &&
+      output.filter_criteria_key_policy_statements[0].Condition.StringEquals["kms:EncryptionContext:aws:lambda:EventSourceArn"] == "arn:aws:kinesis:eu-west-1:111122223333:stream/clicks"
+    )
+    error_message = "the key policy must let the regional Lambda principal decrypt, only for mappings of this account reading this stream"
+  }
+  assert {
+    condition = (
+      output.deployer_iam_statements[0].resources == ["arn:aws:kms:eu-west-1:111122223333:key/filters"] &&
+      toset(output.deployer_iam_statements[0].actions) == toset(["kms:DescribeKey", "kms:GenerateDataKey", "kms:Decrypt"]) &&
+      output.deployer_iam_statements[0].conditions[0].values == ["lambda.eu-west-1.amazonaws.com"]
+    )
+    error_message = "the deployer needs DescribeKey, GenerateDataKey and Decrypt on that key, through Lambda only"
+  }
+  assert {
+    condition     = length(output.iam_statements) == 2
+    error_message = "the function's role needs nothing for the filter-criteria key"
+  }
 }
 
 run "consumer_keys_and_tuning" {
@@ -261,4 +318,20 @@ run "invalid_stream_kms_key_arn_is_rejected" {
     stream_kms_key_arn = "alias/aws/kinesis"
   }
   expect_failures = [var.stream_kms_key_arn]
+}
+
+run "kafka_metric_group_is_rejected" {
+  command = plan
+  variables {
+    metrics = ["EventCount", "KafkaMetrics"]
+  }
+  expect_failures = [var.metrics]
+}
+
+run "filter_criteria_key_alias_is_rejected" {
+  command = plan
+  variables {
+    filter_criteria_kms_key_arn = "alias/filters"
+  }
+  expect_failures = [var.filter_criteria_kms_key_arn]
 }

@@ -22,6 +22,7 @@ from plan_check.findings import Context, Options
 from plan_check.plan_model import load_plan
 from plan_check.report import Result, table
 from plan_check.rules import ALL_RULES, run_all
+from plan_check.rules.alarms import dead_letter_queues
 from repo_paths import REPO_ROOT
 
 
@@ -75,3 +76,8 @@ def test_reference_root_module_is_actually_checked(root_plans: dict[str, Path]) 
     assert any(s.type == "aws_subnet" for f in functions for s in plan.linked(f, "vpc_config", 0, "subnet_ids"))
     policies = plan.live("aws_iam_role_policy", "aws_iam_policy")
     assert policies and all(not p.unknown("policy") for p in policies), "IAM policies were not checked"
+    certain = {address for address, queue in dead_letter_queues(plan).items() if queue.certain}
+    assert certain == {"aws_sqs_queue.dead_letter", 'aws_sqs_queue.handler_outcomes["failed"]'}, \
+        "the alarm rules must see the dead-letter queue (DLQ_URL) and the failure handler's failure queue"
+    alarmed = {a.value("metric_name") for a in plan.live("aws_cloudwatch_metric_alarm")}
+    assert {"IteratorAge", "DroppedEventCount", "ApproximateNumberOfMessagesVisible"} <= alarmed

@@ -12,6 +12,7 @@ from pipeline_contract.manifest import write as write_manifest
 from plan_check.findings import Context, Finding, Options
 from plan_check.plan_model import load_plan
 from plan_check.rules import ALL_RULES, run_all
+from plan_check.rules.alarms import dead_letter_queues
 
 FIXTURES = Path(__file__).parent / "fixtures"
 ESM = "aws_lambda_event_source_mapping.this"
@@ -29,6 +30,15 @@ EXPECTED: dict[str, set[tuple[str, str]]] = {
         ("kinesis-on-failure", f'{ESM}["no_on_failure"]'),
         ("kinesis-finite-retries", f'{ESM}["infinite_retries"]'),
         ("kinesis-batch-payload", f'{ESM}["oversized_batch"]'),
+    },
+    "alarms": {
+        ("alarm-iterator-age", f'{ESM}["unwatched"]'),
+        ("alarm-iterator-age", f'{ESM}["silent"]'),
+        ("alarm-dropped-events", f'{ESM}["no_metrics"]'),
+        ("alarm-dropped-events", f'{ESM}["no_dropped_alarm"]'),
+        ("alarm-dead-letter-depth", "aws_sqs_queue.unalarmed_failures"),
+        ("alarm-dead-letter-depth", "aws_sqs_queue.redrive_dlq"),
+        ("alarm-dead-letter-depth", "aws_sqs_queue.function_dlq"),
     },
     "concurrency": {("concurrency-budget", "(plan)")},
     "layers": {
@@ -140,3 +150,35 @@ def test_mapping_on_a_foreign_stream_is_reported_not_verifiable(fixture_plans) -
     flagged_addresses = {f.address for f in run_all(ctx)}
     assert "aws_lambda_event_source_mapping.external" not in flagged_addresses
     assert [(f.rule.id, f.address) for f in ctx.unverified] == [("concurrency-budget", "aws_lambda_event_source_mapping.external")]
+
+
+def test_alarm_findings_name_the_cause(fixture_plans) -> None:
+    """An alarm without an action is named; a mapping without event counts is told to publish them."""
+    problems = {(f.rule.id, f.address): f for f in findings(fixture_plans.plan("alarms"), fixture_plans.manifest("alarms"))}
+    silent = problems[("alarm-iterator-age", f'{ESM}["silent"]')]
+    assert "aws_cloudwatch_metric_alarm.silent_iterator_age has no alarm_actions" in silent.problem
+    assert "pc-alarms-silent" in silent.problem
+    no_metrics = problems[("alarm-dropped-events", f'{ESM}["no_metrics"]')]
+    assert "metrics_config lacks EventCount" in no_metrics.problem and "EventCount" in no_metrics.how_to_fix
+    redrive = problems[("alarm-dead-letter-depth", "aws_sqs_queue.redrive_dlq")]
+    assert "aws_sqs_queue.work" in redrive.problem
+    function_dlq = problems[("alarm-dead-letter-depth", "aws_sqs_queue.function_dlq")]
+    assert "aws_lambda_function.async_worker" in function_dlq.problem and "has no alarm_actions" in function_dlq.problem
+
+
+def test_dead_letter_queues_are_found_by_every_route(fixture_plans) -> None:
+    """On-failure destinations, invoke-config failures, dead_letter_config, redrive targets, and DLQ_* variables."""
+    found = dead_letter_queues(load_plan(fixture_plans.plan("alarms")))
+    assert set(found) == {f"aws_sqs_queue.{q}" for q in (
+        "failures", "unalarmed_failures", "invoke_failures", "function_dlq", "redrive_dlq", "env_dlq", "worker_env_dlq")}
+    # The environments are known only after apply (the queues' URLs are new), so their variable names are not in the plan.
+    assert {address for address, queue in found.items() if not queue.certain} == {"aws_sqs_queue.env_dlq", "aws_sqs_queue.worker_env_dlq"}
+    assert set(dead_letter_queues(load_plan(fixture_plans.plan("clean")))) == {"aws_sqs_queue.dlq"}
+
+
+def test_a_queue_an_unknown_environment_may_name_is_reported_not_verifiable(fixture_plans) -> None:
+    """Unalarmed, but whether a DLQ variable names it is known only after apply: not a violation, not silent."""
+    ctx = context(fixture_plans.plan("alarms"), fixture_plans.manifest("alarms"))
+    flagged_addresses = {f.address for f in run_all(ctx)}
+    assert "aws_sqs_queue.worker_env_dlq" not in flagged_addresses
+    assert [(f.rule.id, f.address) for f in ctx.unverified] == [("alarm-dead-letter-depth", "aws_sqs_queue.worker_env_dlq")]

@@ -188,6 +188,76 @@ run "wiring_of_functions_endpoints_and_archive" {
   }
 }
 
+run "the_pipeline_is_monitored" {
+  command = plan
+
+  assert {
+    condition = alltrue([
+      module.monitoring.alarm_names["iterator_age_lagging"] == "clickstream-iterator-age-lagging",
+      module.monitoring.alarm_names["dropped_events"] == "clickstream-dropped-events",
+      module.monitoring.alarm_names["dead_letter_messages_visible"] == "clickstream-dead-letter-messages-visible",
+      module.monitoring.alarm_names["failure_queue_messages_visible"] == "clickstream-failure-queue-messages-visible",
+      module.monitoring.alarm_names["failure_handler_errors"] == "clickstream-failure-handler-errors",
+      length(module.monitoring.alarm_names) == 13,
+    ])
+    error_message = "lag, loss, errors, duration, the failure handler, the dead-letter and failure queues are all alarmed (no stream-throughput alarms on an on-demand stream)"
+  }
+  assert {
+    condition = alltrue([
+      module.monitoring.thresholds.iterator_age_at_risk_ms == 43200000,
+      module.monitoring.thresholds.duration_ms == 48000,
+    ])
+    error_message = "records at risk at half the stream's 24 h retention, duration at 80% of the processor's 60 s timeout"
+  }
+  assert {
+    condition     = contains([for s in jsondecode(aws_kms_key.pipeline.policy).Statement : s.Sid], "CloudWatchAlarmsUseTopicKey")
+    error_message = "the pipeline key must let CloudWatch publish the alarms to the encrypted topic"
+  }
+}
+
+run "existing_alarm_topic_is_used" {
+  command = plan
+  variables {
+    alarm_topic_arn = "arn:aws:sns:eu-west-1:111122223333:on-call"
+  }
+  assert {
+    condition     = module.monitoring.topic_arn == "arn:aws:sns:eu-west-1:111122223333:on-call" && output.alarm_topic_arn == "arn:aws:sns:eu-west-1:111122223333:on-call"
+    error_message = "with alarm_topic_arn the alarms notify the given topic"
+  }
+}
+
+run "alarm_topic_url_is_rejected" {
+  command = plan
+  variables {
+    alarm_topic_arn = "https://sns.eu-west-1.amazonaws.com/on-call"
+  }
+  expect_failures = [var.alarm_topic_arn]
+}
+
+run "lagging_threshold_beyond_half_the_retention_is_rejected" {
+  command = plan
+  variables {
+    iterator_age_lagging_threshold_ms = 43200000
+  }
+  expect_failures = [var.iterator_age_lagging_threshold_ms]
+}
+
+run "alarm_period_45_is_rejected" {
+  command = plan
+  variables {
+    alarm_period_seconds = 45
+  }
+  expect_failures = [var.alarm_period_seconds]
+}
+
+run "alarm_evaluation_beyond_a_day_is_rejected" {
+  command = plan
+  variables {
+    alarm_evaluation_periods = 1441
+  }
+  expect_failures = [var.alarm_evaluation_periods]
+}
+
 run "nat_mode_single_opens_https_egress" {
   command = plan
   variables {

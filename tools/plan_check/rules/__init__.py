@@ -7,6 +7,7 @@ from types import ModuleType
 
 from plan_check.findings import Context, Finding, Rule
 from plan_check.rules import (
+    alarms,
     concurrency,
     data_loss,
     encryption,
@@ -18,7 +19,7 @@ from plan_check.rules import (
 )
 
 FAMILIES: tuple[ModuleType, ...] = (
-    stale_build, data_loss, kinesis_mapping, concurrency, layers, vpc_reachability, iam, encryption,
+    stale_build, data_loss, kinesis_mapping, alarms, concurrency, layers, vpc_reachability, iam, encryption,
 )
 ALL_RULES: tuple[Rule, ...] = tuple(rule for family in FAMILIES for rule in family.RULES)
 

@@ -37,6 +37,8 @@ module "mapping" {
   parallelization_factor             = 4
   on_failure_destination_arn         = aws_sqs_queue.failures.arn
   filter_patterns                    = [jsonencode({ data = { type = ["click"] } })]
+  tags                               = { pipeline = "example-clicks" }
+  # metrics = ["EventCount"] is the default: the mapping's dropped / on-failure counts are published.
 }
 
 output "iam_statements" {
