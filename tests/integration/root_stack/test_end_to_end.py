@@ -12,11 +12,13 @@ tests: every count here is of this test's own traffic, or a change of the runner
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import threading
 import time
 from collections import Counter
+from datetime import UTC, datetime
 
 import boto3
 import psycopg
@@ -32,14 +34,25 @@ MALFORMED_SHARE = 0.001
 DUPLICATE_SHARE = 0.02
 SEND_RATE = 80.0  # records/s: the traffic keeps arriving through the whole outage
 OUTAGE_S = 120.0
-# A generous deadline for the give-up to happen; the wait ends as soon as it has.
+# Generous deadlines for a give-up and for an alarm evaluated at the end of its minute; each wait
+# ends as soon as its condition holds.
 GIVE_UP_DEADLINE_S = 180.0
+ALARM_DEADLINE_S = 150.0
 
 
 def client(session: LocalSession, service: str):
     assert session.moto
     return boto3.client(service, endpoint_url=session.moto.endpoint_url, region_name=session.moto.region,
                         aws_access_key_id="testing", aws_secret_access_key="testing")
+
+
+def alarm_states_since(session: LocalSession, purpose: str, since: datetime) -> list[str]:
+    """The states the root's `purpose` alarm entered since `since`, oldest first, from CloudWatch's alarm history."""
+    assert session.stack
+    name = session.stack.outputs()["alarm_names"][purpose]
+    items = client(session, "cloudwatch").describe_alarm_history(AlarmName=name, HistoryItemType="StateUpdate",
+                                                                 StartDate=since)["AlarmHistoryItems"]
+    return [json.loads(item["HistoryData"])["newState"]["stateValue"] for item in sorted(items, key=lambda i: i["Timestamp"])]
 
 
 def counters(runner: MappingRunner) -> Counter[str]:
@@ -80,6 +93,7 @@ def test_a_two_minute_database_outage_and_a_killed_worker_cost_latency_only(root
     [mapping] = client(root_stack, "lambda").list_event_source_mappings()["EventSourceMappings"]
     processor = runner.registry.get(mapping["FunctionArn"])
     before = counters(runner)
+    test_started = datetime.now(UTC)
     lead = RECORDS // 10
     traffic = send(kinesis, stream, records[:lead])
     sender = threading.Thread(target=send_steadily, args=(kinesis, stream, records[lead:], SEND_RATE, traffic))
@@ -92,6 +106,11 @@ def test_a_two_minute_database_outage_and_a_killed_worker_cost_latency_only(root
         wait_until(lambda: processor.errors > errors_before, 60, "the killed invocation to fail")
         time.sleep(max(0.0, outage_ends - time.monotonic()))  # the outage's length is the scenario, not a wait for a condition
     sender.join()
+    # Invocations waiting out the outage run close to the timeout: the duration alarm is the outage's signal
+    # (they return partial responses, not errors). Poison in the dead-letter queue fires its depth alarm.
+    for purpose in ("processor_duration", "dead_letter_messages_visible"):
+        wait_until(lambda p=purpose: "ALARM" in alarm_states_since(root_stack, p, test_started), ALARM_DEADLINE_S,
+                   f"the {purpose} alarm to go to ALARM (CloudWatch alarm history)")
     assert runner.wait_idle(300), "pipeline did not drain"
     summary = collect(traffic, runner, root_stack.db_dsn, deployment)
     print(summary.render())
@@ -122,6 +141,7 @@ def test_batches_given_up_are_archived_by_the_failure_handler(root_stack: LocalS
     [mapping] = lam.list_event_source_mappings()["EventSourceMappings"]
     kinesis, stream = client(root_stack, "kinesis"), deployment.stream_name
     before = runner.on_failure_messages
+    test_started = datetime.now(UTC)
     lam.update_event_source_mapping(UUID=mapping["UUID"], MaximumRetryAttempts=0)
     try:
         wait_until(lambda: all(p.policy.max_retry_attempts == 0 for p in runner.pollers), 30,
@@ -142,3 +162,8 @@ def test_batches_given_up_are_archived_by_the_failure_handler(root_stack: LocalS
     assert summary.missing_ids == [], "a record given up by the mapping must be in the archive"
     assert summary.stored_of_sent + summary.archived_valid == summary.sent_valid
     assert summary.order_violations == [] and summary.errors == []
+    wait_until(lambda: "ALARM" in alarm_states_since(root_stack, "on_failure_delivered", test_started), ALARM_DEADLINE_S,
+               "the on-failure alarm to go to ALARM (CloudWatch alarm history)")
+    # Once quiet, the duration alarm recovers: a minute without long invocations is not breaching.
+    wait_until(lambda: alarm_states_since(root_stack, "processor_duration", test_started)[-1:] == ["OK"], ALARM_DEADLINE_S,
+               "the duration alarm to return to OK after the outage (CloudWatch alarm history)")
