@@ -73,6 +73,9 @@ status: venv ## Lag per shard and function, mappings, DLQ depth, alarms: AWS or 
 wait: venv ## Wait until the running stack has processed everything sent so far (ARGS="--timeout 60")
 	$(PYTHON) -m local_stack wait $(ARGS)
 
+redrive: venv ## Put the DLQ's records the current rules accept back into their stream (ARGS="--dry-run")
+	$(PYTHON) -m operations.redrive $(ARGS)
+
 plan: venv ## terraform plan -out + show -json (AWS, or the local stack when it is up)
 	$(PYTHON) -m plan_check.make_plan $(ARGS)
 
