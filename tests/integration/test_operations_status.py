@@ -107,7 +107,7 @@ def test_every_part_of_a_pipeline_named_by_flags(pipeline: dict[str, Any]) -> No
     first, second = report["shards"]
     assert [first["shard"], second["shard"]] == pipeline["shards"] and first["state"] == second["state"] == "open"
     assert (first["ms_behind"]["value"], first["ms_behind"]["source"]) == (1_500, "CloudWatch AWS/Kinesis IteratorAgeMilliseconds Maximum")
-    assert second["ms_behind"] == {"value": None, "source": "no CloudWatch AWS/Kinesis IteratorAgeMilliseconds Maximum datapoint in 15 min",
+    assert second["ms_behind"] == {"value": None, "source": "no AWS/Kinesis IteratorAgeMilliseconds datapoint in 15 min",
                                    "at": None, "at_least": False}
     assert first["records_behind"]["value"] is None and "checkpoint" in first["records_behind"]["source"]
     [function] = report["functions"]

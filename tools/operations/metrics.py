@@ -1,7 +1,8 @@
 """The latest datapoint of CloudWatch metrics, many at once (GetMetricData, up to 500 queries a call).
 
 `make status` shows a metric's most recent one-minute Maximum within a recent window, with its minute,
-so a stale value reads as stale (the window ends a minute after now, so the current minute counts). No datapoint in the window is None: the report says "no data".
+so a stale value reads as stale (the window ends a minute after now, so the current minute counts).
+No datapoint in the window is None, which the report shows as n/a and says why.
 """
 
 from __future__ import annotations

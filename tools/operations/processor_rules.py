@@ -12,10 +12,15 @@ from __future__ import annotations
 import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
+from pipeline_contract.errors import ManifestError
+from pipeline_contract.manifest import load as load_manifest
 from repo_paths import REPO_ROOT
 
 SOURCES = (REPO_ROOT / "functions" / "stream_processor", REPO_ROOT / "layers" / "common")
+PROCESSOR_ARTIFACT = "stream_processor"  # the build's name for functions/stream_processor
+MANIFEST = REPO_ROOT / "dist" / "manifest.json"
 
 
 def _importable() -> None:
@@ -37,6 +42,7 @@ class Verdict:
 class Rules:
     max_event_bytes: int
     origin: str  # the limit and where it came from, for the report
+    warning: str | None = None  # why the deployed function may judge differently (other code)
 
     def judge(self, payloads: Sequence[str]) -> list[Verdict | None]:
         """For each base64 payload (a dead-letter message's `data`), None when the processor now accepts it."""
@@ -54,7 +60,22 @@ class RulesError(ValueError):
     """The deployed function's environment is one the processor itself would refuse."""
 
 
-def deployed_rules(function: str, environment: Mapping[str, str]) -> Rules:
+def other_code(function: str, code_sha256: str, manifest: Path = MANIFEST) -> str | None:
+    """Why `function` (its deployed CodeSha256) may run another validator than this checkout's, or None
+    when its code is this checkout's build of the processor (dist/manifest.json)."""
+    try:
+        built = load_manifest(manifest).artifacts.get(PROCESSOR_ARTIFACT)
+    except ManifestError:
+        built = None
+    if built is None:
+        return f"cannot tell whether {function} runs this checkout's code: no {PROCESSOR_ARTIFACT} in dist/manifest.json (`make build`)"
+    if built.source_code_hash != code_sha256:
+        return (f"{function} runs other code than this checkout's build (CodeSha256 {code_sha256}, dist/ has "
+                f"{built.source_code_hash}): its rules may differ; redrive from the checkout that is deployed")
+    return None
+
+
+def deployed_rules(function: str, environment: Mapping[str, str], code_sha256: str) -> Rules:
     """The rules of the deployed function whose environment is given, parsed as the function parses it."""
     _importable()
     from pipeline_common.config import ConfigError
@@ -64,4 +85,4 @@ def deployed_rules(function: str, environment: Mapping[str, str]) -> Rules:
         limit = load_settings(environment).max_event_bytes
     except ConfigError as error:
         raise RulesError(f"{function}'s environment is not a stream processor's: {error}") from None
-    return Rules(limit, f"MAX_EVENT_BYTES={limit} (from {function}'s configuration)")
+    return Rules(limit, f"MAX_EVENT_BYTES={limit} (from {function}'s configuration)", other_code(function, code_sha256))

@@ -85,6 +85,7 @@ class Left:
 class RedriveReport:
     queue_url: str
     rules: str
+    warning: str | None = None
     dry_run: bool = False
     messages: int = 0
     records: int = 0
@@ -105,6 +106,8 @@ class RedriveReport:
         lines = [f"dead-letter queue {self.queue_url}: {self.messages:,} message(s), {self.records:,} record(s)"
                  + (" (--max-messages reached: run again for the rest)" if self.capped else ""),
                  f"rules: the stream processor's validator of this checkout, {self.rules}"]
+        if self.warning:
+            lines.append(f"warning: {self.warning}")
         if self.dry_run:
             lines.append(f"dry run: {self.valid:,} record(s) would be put back, {len(self.invalid):,} stay; all messages visible again")
         for stream, count in sorted(self.put.items()):
@@ -146,7 +149,7 @@ class Redrive:
         self.held: dict[str, Held] = {}
         self.leave: list[str] = []  # messages of records that stay in the queue
         self.hidden_at = 0.0  # when the visibility of everything held was last (re)started
-        self.report = RedriveReport(queue_url, rules.origin)
+        self.report = RedriveReport(queue_url, rules.origin, rules.warning)
 
     def run(self, dry_run: bool = False) -> RedriveReport:
         self.report.dry_run = dry_run
@@ -303,7 +306,7 @@ def _rules(args: argparse.Namespace, target: Target, function: str | None) -> Ru
     except ClientError as error:
         raise TargetError(f"cannot read the configuration of {function}: {error}; pass --function NAME or --max-event-bytes N") from None
     try:
-        return deployed_rules(function, configuration.get("Environment", {}).get("Variables", {}))
+        return deployed_rules(function, configuration.get("Environment", {}).get("Variables", {}), configuration["CodeSha256"])
     except RulesError as error:
         raise TargetError(str(error)) from None
 

@@ -88,7 +88,7 @@ def _pages(call: Callable[..., Any], key: str, token: str = "NextToken", next_ar
 
 def _measure(point: Datapoint | None, query: MetricQuery) -> Measure:
     if point is None:
-        return Measure(None, f"no CloudWatch {query.describe()} datapoint in 15 min")
+        return Measure(None, f"no {query.namespace} {query.name} datapoint in 15 min")
     return Measure(point.value, f"CloudWatch {query.describe()}", point.at)
 
 

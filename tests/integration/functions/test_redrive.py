@@ -175,6 +175,7 @@ def test_round_trip_after_the_limit_is_raised(setup: dict[str, Any], capsys: pyt
     assert redrive.main(run(setup)) == 0
     out = capsys.readouterr().out
     assert f"MAX_EVENT_BYTES={LIMIT_NOW} (from {setup['function']}'s configuration)" in out
+    assert f"warning: {setup['function']} runs other code than this checkout's build" in out, "its zip is a stand-in"
     assert "16 message(s), 16 record(s)" in out and "put back 14 record(s) into arn:aws:kinesis:" in out
     assert "deleted 14 message(s)" in out
     table = out.split("still poison, left in the queue:\n", 1)[1].splitlines()

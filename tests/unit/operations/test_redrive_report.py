@@ -3,10 +3,13 @@ The redrive itself on real SQS, S3, Kinesis and PostgreSQL: tests/integration/fu
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from operations import redrive
-from operations.processor_rules import Rules
+from operations.processor_rules import Rules, other_code
 from operations.redrive import Left, RedriveReport
+from pipeline_contract.manifest import Artifact, Manifest, write
 
 
 def test_what_went_back_and_what_stays_by_reason() -> None:
@@ -52,3 +55,16 @@ def test_bad_options_are_refused_by_name(argv: list[str], problem: str, capsys: 
     with pytest.raises(SystemExit) as exited:
         redrive.main(argv)
     assert exited.value.code == 2 and problem in capsys.readouterr().err
+
+
+def test_the_deployed_code_is_compared_with_this_checkouts_build(tmp_path: Path) -> None:
+    manifest = tmp_path / "dist" / "manifest.json"
+    assert other_code("clicks-processor", "abc=", manifest) == (
+        "cannot tell whether clicks-processor runs this checkout's code: no stream_processor in dist/manifest.json (`make build`)")
+    manifest.parent.mkdir()
+    write(manifest, Manifest.of([Artifact("stream_processor", "function", "dist/stream_processor.zip", "abc=", 1, 2, "python3.12",
+                                          "x86_64", "stream_processor.lambda_handler.handler", ("common",), ("sqs",), False)]))
+    assert other_code("clicks-processor", "abc=", manifest) is None
+    assert other_code("clicks-processor", "xyz=", manifest) == (
+        "clicks-processor runs other code than this checkout's build (CodeSha256 xyz=, dist/ has abc=): "
+        "its rules may differ; redrive from the checkout that is deployed")
