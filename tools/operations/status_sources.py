@@ -86,6 +86,16 @@ def _pages(call: Callable[..., Any], key: str, token: str = "NextToken", next_ar
         kwargs[next_arg or token] = response[token]
 
 
+def _shards(kinesis: Any, stream: str) -> list[dict[str, Any]]:
+    """Every shard; ListShards refuses StreamName beside a NextToken, hence not _pages."""
+    response = kinesis.list_shards(StreamName=stream)
+    shards: list[dict[str, Any]] = response["Shards"]
+    while response.get("NextToken"):
+        response = kinesis.list_shards(NextToken=response["NextToken"])
+        shards += response["Shards"]
+    return shards
+
+
 def _measure(point: Datapoint | None, query: MetricQuery) -> Measure:
     if point is None:
         return Measure(None, f"no {query.namespace} {query.name} datapoint in 15 min")
@@ -126,7 +136,7 @@ class _Collector:
     def stream(self, name: str, runner_status: dict[str, Any] | None, arns: list[str]) -> None:
         kinesis = self.target.client("kinesis")
         summary = kinesis.describe_stream_summary(StreamName=name)["StreamDescriptionSummary"]
-        shards = _pages(kinesis.list_shards, "Shards", StreamName=name)
+        shards = _shards(kinesis, name)
         enhanced = {m for group in summary.get("EnhancedMonitoring", []) for m in group.get("ShardLevelMetrics", [])}
         index = len(self.report.streams)
         reader = MetricQuery("AWS/Kinesis", "GetRecords.IteratorAgeMilliseconds", (("StreamName", name),))
