@@ -7,7 +7,7 @@ ARGS   ?=
 
 .DEFAULT_GOAL := help
 .PHONY: help venv build check lock lock-dev test test-unit lint fmt docs docs-check checkov \
-        demo up down send status wait plan plan-check bench clean
+        demo up down send status wait redrive plan plan-check bench clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
@@ -67,11 +67,14 @@ down: venv ## Stop the local stack started by `make up`
 send: venv ## Send clickstream traffic into the running local stack
 	$(PYTHON) -m local_stack send $(ARGS)
 
-status: venv ## Per shard: records read, checkpoint, pending, lag; DLQ depth; drained? (ARGS=--json)
-	$(PYTHON) -m local_stack status $(ARGS)
+status: venv ## Lag per shard and function, mappings, DLQ depth, alarms: AWS or the local stack (ARGS="--json --region R")
+	$(PYTHON) -m operations.status $(ARGS)
 
 wait: venv ## Wait until the running stack has processed everything sent so far (ARGS="--timeout 60")
 	$(PYTHON) -m local_stack wait $(ARGS)
+
+redrive: venv ## Put the DLQ's records the current rules accept back into their stream (ARGS="--dry-run")
+	$(PYTHON) -m operations.redrive $(ARGS)
 
 plan: venv ## terraform plan -out + show -json (AWS, or the local stack when it is up)
 	$(PYTHON) -m plan_check.make_plan $(ARGS)

@@ -1,5 +1,6 @@
 """`python -m local_stack` refuses clearly when there is nothing to talk to, and `up` reports a failed start;
-with a running stack, `wait` and `status` tell when it has drained, and `down` leaves nothing behind."""
+with a running stack, `wait` and `make status` (python -m operations.status) tell when it has drained, and
+`down` leaves nothing behind."""
 
 from __future__ import annotations
 
@@ -16,10 +17,14 @@ from local_stack.emulators.postgres import server_processes
 from repo_paths import REPO_ROOT as REPO
 
 
-def run(state_dir: Path, *args: str, timeout: float = 120) -> subprocess.CompletedProcess:
+def run(state_dir: Path, *args: str, timeout: float = 120, module: str = "local_stack") -> subprocess.CompletedProcess:
     env = {**os.environ, "LOCAL_STACK_STATE_DIR": str(state_dir)}
-    return subprocess.run([sys.executable, "-m", "local_stack", *args], cwd=REPO, env=env,
+    return subprocess.run([sys.executable, "-m", module, *args], cwd=REPO, env=env,
                           capture_output=True, text=True, timeout=timeout, check=False)
+
+
+def status(state_dir: Path, *args: str) -> subprocess.CompletedProcess:
+    return run(state_dir, "--local", *args, module="operations.status")
 
 
 def running(pid: int) -> bool:
@@ -61,9 +66,9 @@ def test_unknown_traffic_option_is_rejected_by_name(tmp_path: Path) -> None:
     assert result.returncode == 2 and "--records: invalid int value: 'many'" in result.stderr
 
 
-@pytest.mark.parametrize("command", ["status", "wait"])
-def test_status_and_wait_without_a_running_stack_fail_with_the_fix(tmp_path: Path, command: str) -> None:
-    result = run(tmp_path, command)
+@pytest.mark.parametrize("command", [("operations.status", "--local"), ("local_stack", "wait")])
+def test_status_and_wait_without_a_running_stack_fail_with_the_fix(tmp_path: Path, command: tuple[str, str]) -> None:
+    result = run(tmp_path, command[1], module=command[0])
     assert result.returncode == 1
     assert result.stderr.strip() == "error: no local stack is running; start one with `make up`"
 
@@ -80,13 +85,22 @@ def test_wait_status_and_a_down_that_stops_a_restarted_database(tmp_path: Path) 
         assert run(tmp_path, "send", "--records", "600", "--malformed", "0.01", "--seed", "3").returncode == 0
         waited = run(tmp_path, "wait", "--timeout", "120")
         assert waited.returncode == 0 and waited.stdout.startswith("drained in"), waited.stderr
-        status = json.loads(run(tmp_path, "status", "--json").stdout)
-        assert status["drained"] is True and status["not_drained_because"] is None
-        assert sum(shard["records_read"] for shard in status["shards"]) == 600
-        assert all(shard["pending"] == 0 and shard["in_flight"] == 0 for shard in status["shards"])
-        assert status["dead_letter_messages"] == 6, "the six malformed records, one of them ~900 KB through S3"
-        table = run(tmp_path, "status")
-        assert table.returncode == 0 and "drained: yes" in table.stdout and "dead-letter queue: 6 message(s)" in table.stdout
+        report = status(tmp_path, "--json")
+        assert report.returncode == 0, report.stderr + report.stdout
+        document = json.loads(report.stdout)
+        assert document["runner"]["drained"] is True and document["runner"]["not_drained_because"] is None
+        assert document["target"].startswith(f"local stack at {info['endpoint']}") and document["problems"] == []
+        assert [s["name"] for s in document["streams"]] == [info["stream"]] and document["shards"]
+        assert all(s["stream"] == info["stream"] for s in document["shards"])
+        assert all(s["state"] == "caught up" and s["records_behind"]["value"] == 0 for s in document["shards"])
+        assert sum(s["runner"]["records_read"] for s in document["shards"]) == 600
+        assert all(s["runner"]["pending"] == 0 and s["runner"]["in_flight"] == 0 for s in document["shards"])
+        [mapping] = document["mappings"]
+        assert mapping["state"] == "Enabled" and mapping["event_source"] == info["stream"]
+        dead_letter = document["queues"][0]
+        assert (dead_letter["label"], dead_letter["messages"]) == ("dead-letter queue", 6), "the six malformed records, one ~900 KB through S3"
+        table = status(tmp_path)
+        assert table.returncode == 0 and "local runner drained: yes" in table.stdout and "6 messages" in table.stdout
 
         with server_outage(data, port):
             assert run(tmp_path, "send", "--records", "200", "--malformed", "0", "--seed", "4").returncode == 0

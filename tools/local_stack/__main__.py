@@ -1,4 +1,7 @@
-"""`python -m local_stack demo|up|send|status|wait|down`: the pipeline on this machine, no AWS account needed."""
+"""`python -m local_stack demo|up|send|wait|down`: the pipeline on this machine, no AWS account needed.
+
+`make status` (python -m operations.status) reports on the running stack as it does on AWS.
+"""
 
 from __future__ import annotations
 
@@ -16,7 +19,6 @@ from typing import Any
 import boto3
 import psycopg
 from atomic_files import write_text_atomic
-from text_table import render
 
 from local_stack.demo.clickstream import Traffic, generate, send
 from local_stack.demo.session import STATE_DIR, LocalSession, progress
@@ -30,9 +32,10 @@ from local_stack.stack_state import (
     STATUS_FILE,
     NoStack,
     not_drained,
+    process_gone,
+    read_running_stack,
     read_stack,
     read_status,
-    recently_drained,
     write_status,
 )
 
@@ -108,7 +111,7 @@ def serve(args: argparse.Namespace) -> int:
         assert session.moto and session.postgres and session.runner
         info = {"pid": os.getpid(), "endpoint": session.moto.endpoint_url, "region": session.moto.region,
                 "database": session.db_dsn, "stream": session.deployment.stream_name,
-                "dlq_url": session.deployment.dlq_url,
+                "dlq_url": session.deployment.dlq_url, "outputs": session.stack.outputs() if session.stack else None,
                 "postgres": {"data_dir": str(session.postgres.data_dir), "port": session.postgres.port},
                 **session.moto.env()}
         write_status(session.runner)
@@ -152,14 +155,6 @@ def up(args: argparse.Namespace) -> int:
     return 0
 
 
-def _gone(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return True
-    return False
-
-
 def _stop_database(info: dict[str, Any]) -> str:
     """Stop the stack's PostgreSQL by its data directory, whatever runs it now, and delete the data;
     says what was still running."""
@@ -187,9 +182,9 @@ def down(args: argparse.Namespace) -> int:
     except ProcessLookupError:
         stopped = False
     deadline = time.monotonic() + args.timeout
-    while stopped and not _gone(pid) and time.monotonic() < deadline:
+    while stopped and not process_gone(pid) and time.monotonic() < deadline:
         time.sleep(0.2)
-    hung = not _gone(pid)
+    hung = not process_gone(pid)
     if hung:
         os.kill(pid, signal.SIGKILL)
     leftovers = _stop_database(info)  # after a clean stop there is nothing left; after a crash, or a restart, there is
@@ -215,41 +210,12 @@ def send_command(args: argparse.Namespace) -> int:
     return 0
 
 
-def _dead_letter_depth(info: dict[str, Any]) -> int:
-    attributes = _client("sqs", info).get_queue_attributes(
-        QueueUrl=info["dlq_url"], AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"])
-    return sum(int(value) for value in attributes["Attributes"].values())
-
-
-def status_command(args: argparse.Namespace) -> int:
-    """Where the running stack is: per shard, the dead-letter queue, and whether it has drained."""
-    info = read_stack()
-    status = read_status()
-    why_not = recently_drained(status, time.time())
-    report = {"pid": info["pid"], "drained": why_not is None, "not_drained_because": why_not,
-              "dead_letter_messages": _dead_letter_depth(info), "shards": status["shards"],
-              "async_in_flight": status["async_in_flight"], "errors": status["errors"]}
-    if args.json:
-        print(json.dumps(report, indent=2))
-        return 0
-    rows = [[s["shard"], f"{s['records_read']:,}", s["checkpoint"] or "-", f"{s['pending']:,}",
-             f"{s['millis_behind_latest']:,}", str(s["in_flight"])] for s in status["shards"]]
-    print(render(["shard", "read", "checkpoint", "pending", "ms behind", "in flight"], rows))
-    print(f"\ndead-letter queue: {report['dead_letter_messages']:,} message(s)")
-    print("drained: yes" if why_not is None else f"drained: no ({why_not})")
-    for error in status["errors"]:
-        print(f"runner error: {error}")
-    return 0
-
-
 def wait_command(args: argparse.Namespace) -> int:
     """Exit 0 once everything sent before this command is processed; 1 with one line on timeout."""
     since = time.time()
     deadline = time.monotonic() + args.timeout
     while True:
-        info = read_stack()
-        if _gone(info["pid"]):
-            raise NoStack(f"the local stack (pid {info['pid']}) is not running; `make down` cleans up, `make up` starts one")
+        read_running_stack()
         why_not = not_drained(read_status(), since, time.time())
         if why_not is None:
             print(f"drained in {time.time() - since:.1f} s")
@@ -291,9 +257,6 @@ def parser() -> argparse.ArgumentParser:
     traffic_options(p, 1000)
     p.add_argument("--stream", help="stream name (default: the root module's stream_name output)")
     p.set_defaults(run=send_command)
-    p = commands.add_parser("status", help="per shard: records read, checkpoint, pending, lag; DLQ depth; drained or not")
-    p.add_argument("--json", action="store_true", help="one JSON document instead of the table")
-    p.set_defaults(run=status_command)
     p = commands.add_parser("wait", help="wait until everything sent so far is processed (exit 0), or time out (exit 1)")
     p.add_argument("--timeout", type=float, default=300, help="seconds to wait before giving up")
     p.set_defaults(run=wait_command)

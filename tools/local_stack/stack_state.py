@@ -14,6 +14,7 @@ records visible to the reader.
 from __future__ import annotations
 
 import json
+import os
 import time
 from dataclasses import asdict
 from pathlib import Path
@@ -50,6 +51,22 @@ def read_stack(path: Path = STACK_FILE) -> dict[str, Any]:
         info: dict[str, Any] = json.loads(path.read_text())
     except FileNotFoundError:
         raise NoStack("no local stack is running; start one with `make up`") from None
+    return info
+
+
+def process_gone(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    return False
+
+
+def read_running_stack(path: Path = STACK_FILE) -> dict[str, Any]:
+    """stack.json of a stack whose process still runs; NoStack with the fix when it died without `make down`."""
+    info = read_stack(path)
+    if process_gone(info["pid"]):
+        raise NoStack(f"the local stack (pid {info['pid']}) is not running; `make down` cleans up, `make up` starts one")
     return info
 
 

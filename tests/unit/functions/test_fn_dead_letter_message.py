@@ -8,9 +8,8 @@ import base64
 import json
 
 import orjson
-import pytest
 from kinesis_events import kinesis_event
-from pipeline_common.sqs_large_payload import SQS_MESSAGE_BYTES, attributes_bytes, s3_pointer
+from pipeline_common.sqs_large_payload import SQS_MESSAGE_BYTES, attributes_bytes
 from stream_processor.dead_letter import dead_letter_message, outgoing, payload_key
 from stream_processor.events import Poison
 
@@ -66,15 +65,3 @@ def test_the_object_key_is_the_same_for_every_delivery_of_a_record() -> None:
     assert payload_key("p/", RECORD) == payload_key("p/", dict(RECORD)) == f"p/clicks/shardId-000000000004/{SEQUENCE}.json"
     bare = {"kinesis": {"sequenceNumber": "42"}}
     assert payload_key("p/", bare) == "p/unknown-stream/unknown-shard/42.json"
-
-
-@pytest.mark.parametrize(("body", "pointer"), [
-    ('["software.amazon.payloadoffloading.PayloadS3Pointer", {"s3BucketName": "b", "s3Key": "k/1.json"}]', ("b", "k/1.json")),
-    ('["com.amazon.sqs.javamessaging.MessageS3Pointer", {"s3BucketName": "b", "s3Key": "k"}]', ("b", "k")),
-    ('{"reason": "oversize", "data": "AAAA"}', None),
-    ('["some.other.Class", {"s3BucketName": "b", "s3Key": "k"}]', None),
-    ('["software.amazon.payloadoffloading.PayloadS3Pointer", {"s3BucketName": "b"}]', None),
-    ("[not json", None),
-])
-def test_only_an_extended_client_pointer_is_read_as_one(body: str, pointer: tuple[str, str] | None) -> None:
-    assert s3_pointer(body) == pointer

@@ -8,7 +8,7 @@ import hcl2
 import pytest
 from hcl2 import SerializationOptions
 from pipeline_contract.errors import OutputsError
-from pipeline_contract.outputs import OUTPUT_OF, Deployment, read_deployment
+from pipeline_contract.outputs import OPERATED_OUTPUTS, OUTPUT_OF, Deployment, Operated, read_deployment, read_operated
 from repo_paths import REPO_ROOT
 
 VALUES = {
@@ -26,9 +26,10 @@ def root_outputs() -> dict[str, dict]:
 
 def test_every_output_the_tools_read_is_a_described_root_output() -> None:
     declared = root_outputs()
-    missing = sorted(set(OUTPUT_OF.values()) - set(declared))
+    read = {*OUTPUT_OF.values(), *OPERATED_OUTPUTS}
+    missing = sorted(read - set(declared))
     assert not missing, f"outputs.tf lacks {missing}, which pipeline_contract.outputs reads"
-    assert all(declared[name].get("description") for name in OUTPUT_OF.values())
+    assert all(declared[name].get("description") for name in read)
 
 
 def test_every_deployment_field_has_its_output() -> None:
@@ -49,6 +50,34 @@ def test_read_deployment_takes_each_field_from_its_output() -> None:
 def test_a_missing_or_empty_output_is_one_line_with_the_fix(outputs: dict[str, object], problem: str) -> None:
     with pytest.raises(OutputsError) as raised:
         read_deployment(outputs)
+    message = str(raised.value)
+    assert message.startswith(problem) and message.endswith("apply this checkout's root module (outputs.tf) again")
+    assert len(message.splitlines()) == 1
+
+
+OPERATED = {"stream_name": "clickstream", "stream_processor_function_name": "clickstream-processor",
+            "dead_letter_queue_url": "http://localhost/000000000000/poison",
+            "failure_handler_outcome_queue_urls": {"succeeded": "http://localhost/0/ok", "failed": "http://localhost/0/failed"}}
+
+
+@pytest.mark.parametrize(("alarms", "names"), [
+    ({}, ()), ({"alarm_names": None}, ()),
+    ({"alarm_names": {"lagging": "clickstream-lag", "dead_letter_depth": "clickstream-dlq"}}, ("clickstream-dlq", "clickstream-lag")),
+])
+def test_read_operated_takes_the_parts_and_the_alarm_names_when_present(alarms: dict[str, object], names: tuple[str, ...]) -> None:
+    assert read_operated({**OPERATED, **alarms}) == Operated(
+        stream_name="clickstream", processor_function="clickstream-processor", dlq_url="http://localhost/000000000000/poison",
+        failure_queue_url="http://localhost/0/failed", alarm_names=names)
+
+
+@pytest.mark.parametrize(("outputs", "problem"), [
+    ({k: v for k, v in OPERATED.items() if k != "stream_processor_function_name"}, "terraform output has no output 'stream_processor_function_name'"),
+    ({**OPERATED, "failure_handler_outcome_queue_urls": {"succeeded": "u"}}, "terraform output 'failure_handler_outcome_queue_urls' has no 'failed'"),
+    ({**OPERATED, "alarm_names": "clickstream-lag"}, "terraform output 'alarm_names' is 'clickstream-lag', not alarm names by purpose"),
+])
+def test_read_operated_refuses_in_one_line_with_the_fix(outputs: dict[str, object], problem: str) -> None:
+    with pytest.raises(OutputsError) as raised:
+        read_operated(outputs)
     message = str(raised.value)
     assert message.startswith(problem) and message.endswith("apply this checkout's root module (outputs.tf) again")
     assert len(message.splitlines()) == 1

@@ -35,7 +35,7 @@ class ShardStats:
 
 @dataclass(frozen=True)
 class ShardStatus:
-    """One shard at one moment, as `python -m local_stack status` and the demo summary show it."""
+    """One shard at one moment, as `make status` and the demo summary show it."""
 
     shard: str  # stream/shardId
     records_read: int
