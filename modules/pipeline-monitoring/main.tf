@@ -81,10 +81,11 @@ locals {
     }
     processor_duration = {
       namespace = "AWS/Lambda", metric = "Duration", dimensions = local.processor, statistic = "Maximum"
-      threshold = local.duration_ms, periods = var.evaluation_periods, missing = "notBreaching"
+      threshold = local.duration_ms, periods = 1, missing = "notBreaching"
       description = join(" ", [
-        "${var.processor_function_name}'s slowest invocation took over ${local.duration_ms} ms, ${var.duration_timeout_percent}% of its ${var.processor_timeout_seconds} s timeout, for ${local.sustained}:",
-        "a slower batch times out and is retried whole. Find the slow dependency in ${local.log_group}, or raise the timeout or memory, or lower batch_size.",
+        "${var.processor_function_name}'s slowest invocation took over ${local.duration_ms} ms, ${var.duration_timeout_percent}% of its ${var.processor_timeout_seconds} s timeout:",
+        "either it is waiting out a database outage (its log says error_kind sink_unavailable: check the database and RDS Proxy), or a slower batch would time out and be retried whole",
+        "(find the slow dependency in ${local.log_group}, or raise the timeout or memory, or lower batch_size).",
       ])
     }
   }

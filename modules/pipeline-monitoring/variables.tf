@@ -175,7 +175,7 @@ variable "period_seconds" {
 }
 
 variable "evaluation_periods" {
-  description = "Periods in a row a sustained condition (lagging, errors, throttles, duration, stream throughput) must breach before its alarm fires. Loss, records at risk and queue depth alarm on the first breaching period."
+  description = "Periods in a row a sustained condition (lagging, errors, throttles, stream throughput) must breach before its alarm fires. Loss, records at risk, duration and queue depth alarm on the first breaching period."
   type        = number
   default     = 3
 
