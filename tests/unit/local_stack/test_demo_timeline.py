@@ -19,6 +19,9 @@ def test_transitions_table_is_in_time_order_and_says_when_nothing_moved() -> Non
     table = transitions_table([Transition("b", "OK", "ALARM", 20.0, "went up"), Transition("a", "ALARM", "OK", 10.0, "back")], 0.0)
     assert table.index("+10 s") < table.index("+20 s") and "ALARM -> OK" in table
     assert "no state change" in transitions_table([], 0.0)
+    # alarms evaluated before the timeline began (at apply) show as before it, not as "+-2 s"
+    assert "-2 s" in transitions_table([Transition("c", "INSUFFICIENT_DATA", "OK", 98.0, "r")], 100.0).splitlines()[-1]
+    assert "+-" not in transitions_table([Transition("c", "INSUFFICIENT_DATA", "OK", 98.0, "r")], 100.0)
 
 
 def test_page_holds_one_chart_per_measure_and_the_rates(tmp_path: Path) -> None:

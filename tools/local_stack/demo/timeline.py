@@ -87,7 +87,7 @@ def alarm_bands(transitions: list[Transition], started: float, ended: float) -> 
 def transitions_table(transitions: list[Transition], started: float) -> str:
     if not transitions:
         return "alarms: no state change seen (alarms evaluate whole minutes; a longer run or outage shows them move)"
-    rows = [[f"+{t.at - started:,.0f} s", t.alarm, f"{t.old} -> {t.new}", t.reason[:90]] for t in sorted(transitions, key=lambda t: t.at)]
+    rows = [[f"{t.at - started:+,.0f} s", t.alarm, f"{t.old} -> {t.new}", t.reason[:90]] for t in sorted(transitions, key=lambda t: t.at)]
     return render(["when", "alarm", "change", "reason"], rows)
 
 
