@@ -6,11 +6,11 @@ TF     := scripts/terraform
 ARGS   ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help venv build check lock lock-dev test test-unit lint fmt docs docs-check checkov \
-        demo up down send status wait redrive plan plan-check bench clean
+.PHONY: help venv build check lock lock-dev test test-unit lint compat fmt docs docs-check checkov \
+        demo up down send status wait redrive plan plan-check bench release-archive clean
 
 help: ## List the targets
-	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
 
 venv: ## Create .venv (Python 3.12, locked dev tools); no-op when up to date
 	@scripts/bootstrap
@@ -37,10 +37,14 @@ test: venv lint ## Run every test: tests/unit, tests/terraform, tests/integratio
 test-unit: venv ## The fast tier a contributor runs on every change (no emulator, no apply; < 60 s)
 	$(PYTHON) -m pytest tests/unit $(ARGS)
 
-lint: venv ## ruff, mypy --strict over tools/ and terraform fmt -check
+lint: venv ## ruff, mypy --strict over tools/, terraform fmt -check and the interface-compatibility gate
 	$(PYTHON) -m ruff check .
 	$(PYTHON) -m mypy
 	$(TF) fmt -check -recursive -diff
+	$(PYTHON) -m release compat
+
+compat: venv ## Compare every module's interface with the last release tag; fail when VERSION is not bumped enough
+	$(PYTHON) -m release compat
 
 fmt: venv ## Format Terraform and fix ruff findings
 	$(TF) fmt -recursive
@@ -84,6 +88,9 @@ plan-check: venv ## Check build/plan/data-loss/concurrency/network/alarm rules o
 
 bench: venv ## Run the benchmarks under bench/
 	$(PYTHON) bench/run_all.py $(ARGS)
+
+release-archive: venv ## Build build/release/<package>-<VERSION>.tar.gz (+ .sha256): what a registry serves
+	$(PYTHON) -m release archive
 
 # dist/ through build.py (which waits for a build in progress) whenever .venv exists to run it.
 clean: ## Remove build output and local state (keeps .venv and caches)
