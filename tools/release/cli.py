@@ -56,7 +56,7 @@ def run_notes(root: Path, tag: str, output: Path | None) -> int:
     return 0
 
 
-def main(argv: list[str] | None = None) -> int:
+def parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m release", description=__doc__.splitlines()[0])
     parser.add_argument("--root", type=Path, default=REPO_ROOT, help="repository root (default: this checkout)")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -66,7 +66,11 @@ def main(argv: list[str] | None = None) -> int:
     notes = commands.add_parser("notes", help="check TAG is the VERSION being released; print its CHANGELOG section")
     notes.add_argument("tag", help="the release tag, e.g. v1.2.0")
     notes.add_argument("--output", type=Path, help="write the notes to this file instead of stdout")
-    args = parser.parse_args(argv)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
     root: Path = args.root.resolve()
     try:
         if args.command == "archive":
