@@ -5,9 +5,7 @@ Release tags are `vX.Y.Z`; tags of another shape (pre-releases, other tools' tag
 
 from __future__ import annotations
 
-import io
 import subprocess
-import tarfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,9 +21,9 @@ class Release:
     commit: str
 
 
-def _git(root: Path, *args: str) -> bytes:
+def _git(root: Path, *args: str, stdin: bytes | None = None) -> bytes:
     try:
-        result = subprocess.run(["git", "-C", str(root), *args], capture_output=True, check=False)
+        result = subprocess.run(["git", "-C", str(root), *args], input=stdin, capture_output=True, check=False)
     except FileNotFoundError:
         raise ReleaseError("git is not on PATH; install git") from None
     if result.returncode != 0:
@@ -74,8 +72,19 @@ def last_release(root: Path) -> Release | None:
 
 
 def files_at(root: Path, ref: str, wanted: Callable[[str], bool]) -> dict[str, str]:
-    """Text of the files of `ref` whose path `wanted` accepts, by path."""
-    with tarfile.open(fileobj=io.BytesIO(_git(root, "archive", "--format=tar", ref))) as tar:
-        return {member.name: extracted.read().decode()
-                for member in tar.getmembers()
-                if member.isfile() and wanted(member.name) and (extracted := tar.extractfile(member)) is not None}
+    """Text of the files of `ref` whose path `wanted` accepts, by path.
+
+    Read as committed (`git cat-file`), not through `git archive`, which .gitattributes may filter.
+    """
+    listing = _git(root, "ls-tree", "-r", "-z", "--name-only", ref).decode().split("\0")
+    names = [name for name in listing if name and wanted(name)]
+    if not names:
+        return {}
+    batch = _git(root, "cat-file", "--batch", stdin="".join(f"{ref}:{name}\n" for name in names).encode())
+    files, at = {}, 0
+    for name in names:
+        header_end = batch.index(b"\n", at)
+        size = int(batch[at:header_end].split()[2])
+        files[name] = batch[header_end + 1:header_end + 1 + size].decode()
+        at = header_end + 1 + size + 1  # the content is followed by a newline
+    return files
