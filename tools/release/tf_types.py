@@ -15,7 +15,7 @@ from release.semver import Level
 PRIMITIVES = ("string", "number", "bool", "any")
 COLLECTIONS = ("list", "set", "map")
 # Bare `list` and `map` are Terraform 0.11 spellings of list(any) and map(any).
-_LEGACY = {"list", "map", "set"}
+_LEGACY = {"list", "map"}
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
 _CLOSE = {"(": ")", "[": "]", "{": "}"}
 
