@@ -19,6 +19,7 @@ from python_finder import find_python
 
 from local_stack.esm.aws_clients import AwsClients
 from local_stack.esm.batch_retry import Discard, RetryPolicy
+from local_stack.esm.event_filter import DEFAULT_FILTER_QUOTA
 from local_stack.esm.failure_destination import on_failure_record, s3_object_key, send_to_destination
 from local_stack.esm.kinesis_records import StreamRecord, event_record
 from local_stack.esm.shard_poller import ShardPoller, ShardStatus
@@ -47,6 +48,7 @@ class RunnerOptions:
     backoff_max_s: float = 2.0
     max_workers_per_function: int = 4
     settings_refresh_s: float = 1.0  # how soon a changed mapping's retry settings apply (UpdateEventSourceMapping)
+    filters_per_mapping: int = DEFAULT_FILTER_QUOTA  # the account's FilterCriteria quota (5; AWS raises it up to 10)
     overrides: LocalOverrides = field(default_factory=LocalOverrides)
     log: IO[bytes] | None = None
     metrics: LambdaMetrics | None = None  # publish Lambda's metrics for invocations and mappings
@@ -94,6 +96,7 @@ class MappingRunner:
                     poll_interval_s=self.options.poll_interval_s,
                     count_events=self._event_counter(mapping["UUID"]),
                     report_iterator_age=self._iterator_age_reporter(invoker.spec.name),
+                    filters_per_mapping=self.options.filters_per_mapping,
                 )
                 self.pollers.append(poller)
         for poller in self.pollers:

@@ -2,7 +2,8 @@
 
 Each lane handles its batches strictly one after another, and a partition
 key always maps to the same lane, so order per key holds even with
-ParallelizationFactor > 1. The checkpoint advances only over finished records.
+ParallelizationFactor > 1. The checkpoint advances only over finished records;
+records the mapping's FilterCriteria filter out are finished as soon as they are read.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import Any
 from local_stack.esm.batch_retry import BatchOutcome, Discard, RetryPolicy, failed_index, process_batch
 from local_stack.esm.batching import batch_is_ready, lane_for, take_batch
 from local_stack.esm.checkpoint import ShardCheckpoint
+from local_stack.esm.event_filter import DEFAULT_FILTER_QUOTA, mapping_filter
 from local_stack.esm.kinesis_records import StreamRecord
 from local_stack.runtime.worker import InvokeResult
 
@@ -24,6 +26,7 @@ from local_stack.runtime.worker import InvokeResult
 @dataclass
 class ShardStats:
     records_read: int = 0
+    filtered_out: int = 0  # read, then dropped by the mapping's FilterCriteria
     millis_behind_latest: int = 0
     batches: int = 0
     outcome: BatchOutcome = field(default_factory=BatchOutcome)
@@ -59,11 +62,13 @@ class ShardPoller:
     poll_interval_s: float = 0.2
     count_events: Callable[[str, int], None] = lambda metric, count: None  # the mapping's event counts (metric name, events)
     report_iterator_age: Callable[[int], None] = lambda age_ms: None  # Lambda's IteratorAge of each invocation
+    filters_per_mapping: int = DEFAULT_FILTER_QUOTA  # the account's quota for FilterCriteria
     checkpoint: ShardCheckpoint = field(default_factory=ShardCheckpoint)
     stats: ShardStats = field(default_factory=ShardStats)
     errors: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
+        self._filter = mapping_filter(self.mapping, self.filters_per_mapping)  # a refused pattern raises here
         self._lanes: list[deque[StreamRecord]] = [deque() for _ in range(int(self.mapping.get("ParallelizationFactor", 1)))]
         self._busy = [False] * len(self._lanes)
         self._cond = threading.Condition()
@@ -121,14 +126,20 @@ class ShardPoller:
                 response = self.kinesis.get_records(ShardIterator=iterator, Limit=10000)
                 records = [StreamRecord.from_get_records(r) for r in response["Records"]]
                 self.count_events("PolledEventCount", len(records))  # 0 for an empty poll, as Lambda emits it
-                if self.mapping.get("FilterCriteria"):
-                    self.count_events("FilteredOutEventCount", 0)  # filter criteria are not applied locally
+                kept = records
+                if self._filter is not None:  # filtered out: checkpointed, never delivered, never retried
+                    kept = [r for r in records if self._filter.keeps(r)]
+                    self.count_events("FilteredOutEventCount", len(records) - len(kept))
                 iterator = response.get("NextShardIterator")
                 self.checkpoint.fetched([r.sequence_number for r in records])
+                if len(kept) < len(records):
+                    delivered = {r.sequence_number for r in kept}
+                    self.checkpoint.finished([r.sequence_number for r in records if r.sequence_number not in delivered])
                 with self._cond:
-                    for record in records:
+                    for record in kept:
                         self._lanes[lane_for(record.partition_key, len(self._lanes))].append(record)
                     self.stats.records_read += len(records)
+                    self.stats.filtered_out += len(records) - len(kept)
                     self.stats.millis_behind_latest = int(response.get("MillisBehindLatest", 0))
                     self.stats.at_tip = not records and self.stats.millis_behind_latest == 0
                     if self.stats.at_tip:
