@@ -1,5 +1,5 @@
 """The local stack's moto: no Docker delivery beside the runner, a retried CreateFunction is not a conflict,
-mappings keep the alias they name, each deployed version's zip can be fetched, and CloudWatch as the
+mappings keep the alias they name, each deployed version's zip can be fetched, LoggingConfig is kept, and CloudWatch as the
 alarm evaluator needs it (exact metrics, percentiles, alarm state and history)."""
 
 from __future__ import annotations
@@ -91,6 +91,21 @@ def test_a_mapping_on_an_alias_keeps_the_alias_and_each_versions_zip_can_be_fetc
         assert fetch(sha) == code, f"version {version} must keep the zip it was published with"
     with pytest.raises(urllib.error.HTTPError, match="404"):
         fetch(base64.b64encode(hashlib.sha256(b"never deployed").digest()).decode())
+
+
+def test_logging_config_is_kept_and_returned_as_aws_returns_it(own_moto: MotoServer) -> None:
+    own_moto.reset()
+    make = lambda service: boto3.client(service, endpoint_url=own_moto.endpoint_url, region_name=own_moto.region,  # noqa: E731
+                                        aws_access_key_id="t", aws_secret_access_key="t")
+    lam = make("lambda")
+    role = make("iam").create_role(RoleName="r", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
+    lam.create_function(FunctionName="f", Runtime="python3.12", Role=role, Handler="app.handler",
+                        Code={"ZipFile": _zip_of("def handler(e, c): return 1\n")},
+                        LoggingConfig={"LogFormat": "JSON", "ApplicationLogLevel": "WARN", "SystemLogLevel": "INFO"})
+    assert lam.get_function_configuration(FunctionName="f")["LoggingConfig"] == {
+        "LogFormat": "JSON", "ApplicationLogLevel": "WARN", "SystemLogLevel": "INFO", "LogGroup": "/aws/lambda/f"}
+    lam.update_function_configuration(FunctionName="f", LoggingConfig={"LogFormat": "Text"})
+    assert lam.get_function(FunctionName="f")["Configuration"]["LoggingConfig"] == {"LogFormat": "Text", "LogGroup": "/aws/lambda/f"}
 
 
 def test_deny_insecure_transport_bucket_policy_lets_the_local_endpoint_through(own_moto: MotoServer) -> None:

@@ -24,6 +24,9 @@ that ARN as its FunctionArn, as AWS does; moto resolved the alias once and recor
 version it pointed at then. Moving the alias would not move such a mapping, and the AWS
 provider would plan a change of function_name after every apply.
 
+moto drops a function's LoggingConfig (log format and levels); it is kept and returned here,
+as AWS returns it, or Terraform would plan to set it again after every apply.
+
 AWS serves a deployed zip through GetFunction's Code.Location; moto links nowhere. The
 mapping runner needs the code a version was published with once dist/ has been rebuilt, so
 GET /moto-api/local-stack/lambda-code?account=&region=&sha256= serves the zip of the function
@@ -120,7 +123,35 @@ def _deployed_code(request: Any, full_url: str, headers: Any) -> tuple[int, dict
 moto_api_urls.url_paths["{0}" + DEPLOYED_CODE_PATH] = _deployed_code
 
 
+_function_init = LambdaFunction.__init__
+_update_configuration = LambdaFunction.update_configuration
+_get_configuration = LambdaFunction.get_configuration
+
+
+def _function_init_keeping_logging(self: LambdaFunction, account_id: str, spec: dict[str, Any], region: str,
+                                   version: str | int = 1) -> None:
+    _function_init(self, account_id, spec, region, version)
+    vars(self)["logging_config"] = spec.get("LoggingConfig")
+
+
+def _update_configuration_keeping_logging(self: LambdaFunction, config_updates: dict[str, Any]) -> dict[str, Any]:
+    if "LoggingConfig" in config_updates:
+        vars(self)["logging_config"] = config_updates["LoggingConfig"]
+    return _update_configuration(self, config_updates)
+
+
+def _get_configuration_with_logging(self: LambdaFunction, on_create: bool = False) -> dict[str, Any]:
+    config = _get_configuration(self, on_create)
+    logging = vars(self).get("logging_config")
+    if logging:
+        config["LoggingConfig"] = {"LogGroup": f"/aws/lambda/{self.function_name}", **logging}
+    return config
+
+
 # The patches this module documents; mypy rightly notes that they replace methods.
+LambdaFunction.__init__ = _function_init_keeping_logging  # type: ignore[method-assign]
+LambdaFunction.update_configuration = _update_configuration_keeping_logging  # type: ignore[method-assign]
+LambdaFunction.get_configuration = _get_configuration_with_logging  # type: ignore[method-assign]
 LambdaResponse.create_function = _create_function_idempotent  # type: ignore[method-assign]
 LambdaBackend.create_event_source_mapping = _create_event_source_mapping_on_alias  # type: ignore[method-assign]
 LambdaBackend.update_event_source_mapping = _update_event_source_mapping_on_alias  # type: ignore[method-assign]

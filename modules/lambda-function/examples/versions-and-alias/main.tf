@@ -1,6 +1,7 @@
 # The stream_processor function published as versions behind a `live` alias, and a Kinesis
 # mapping that invokes the alias: each apply publishes the built code as a new version, and the
 # alias (so the mapping) follows it unless alias_function_version holds it on an older one.
+# Its logs are Lambda's structured JSON.
 provider "aws" {
   region = var.region
 }
@@ -55,6 +56,7 @@ module "function" {
   alias_name             = "live"
   alias_function_version = var.alias_function_version
   policy_statements      = module.mapping.iam_statements
+  logging_config         = { log_format = "JSON" } # structured logs; both levels INFO, AWS's default
 }
 
 module "mapping" {
