@@ -8,6 +8,11 @@ output "arn" {
   value       = aws_lambda_event_source_mapping.this.arn
 }
 
+output "function_arn" {
+  description = "The function the mapping invokes, as Lambda records it: qualified when function_name names an alias or version."
+  value       = aws_lambda_event_source_mapping.this.function_arn
+}
+
 output "event_source_arn" {
   description = "What the mapping reads: the fan-out consumer when given, else the stream."
   value       = local.event_source_arn

@@ -1,10 +1,14 @@
 variable "function_name" {
-  description = "Name or ARN of the Lambda function that processes the stream."
+  description = "The Lambda function that processes the stream: its name or ARN, or a qualified ARN naming an alias or version (lambda-function's target_arn output), so the mapping runs the version the alias points at."
   type        = string
 
   validation {
     condition     = length(var.function_name) >= 1 && length(var.function_name) <= 140
     error_message = "function_name must be a function name or ARN (1-140 characters)."
+  }
+  validation {
+    condition     = can(regex("^((arn:aws[a-zA-Z-]*:lambda:[a-z0-9-]+:)?[0-9]{12}:function:)?[a-zA-Z0-9_-]{1,64}(:(\\$LATEST|[a-zA-Z0-9_-]{1,128}))?$", var.function_name))
+    error_message = "function_name must be a function name, a function ARN, or an ARN qualified by an alias or version (arn:aws:lambda:<region>:<account>:function:<name>:<alias>)."
   }
 }
 

@@ -149,6 +149,7 @@ resource "aws_lambda_function" "this" {
   layers                         = var.layers
   reserved_concurrent_executions = var.reserved_concurrent_executions
   kms_key_arn                    = var.kms_key_arn
+  publish                        = var.publish
 
   dynamic "environment" {
     for_each = length(var.environment_variables) > 0 ? [var.environment_variables] : []
@@ -169,6 +170,17 @@ resource "aws_lambda_function" "this" {
     mode = var.tracing_mode
   }
 
+  dynamic "logging_config" {
+    for_each = var.logging_config == null ? [] : [var.logging_config]
+    content {
+      log_format = logging_config.value.log_format
+      log_group  = aws_cloudwatch_log_group.this.name
+      # With JSON, AWS applies INFO to a level left unset; writing it out keeps plans free of that drift.
+      application_log_level = logging_config.value.log_format == "JSON" ? coalesce(logging_config.value.application_log_level, "INFO") : null
+      system_log_level      = logging_config.value.log_format == "JSON" ? coalesce(logging_config.value.system_log_level, "INFO") : null
+    }
+  }
+
   tags = var.tags
 
   lifecycle {
@@ -181,4 +193,22 @@ resource "aws_lambda_function" "this" {
   # The log group must exist first (else Lambda creates one without retention), and the
   # role's permissions must be in place before event sources validate them.
   depends_on = [aws_cloudwatch_log_group.this, aws_iam_role_policy.this]
+}
+
+# Callers that name the alias run whichever version it points at; moving it is the deployment.
+resource "aws_lambda_alias" "this" {
+  count = var.alias_name == null ? 0 : 1
+
+  name             = var.alias_name
+  description      = "Version of ${var.function_name} that callers of the alias run"
+  function_name    = aws_lambda_function.this.function_name
+  function_version = coalesce(var.alias_function_version, aws_lambda_function.this.version)
+}
+
+resource "aws_lambda_provisioned_concurrency_config" "this" {
+  count = var.provisioned_concurrent_executions > 0 ? 1 : 0
+
+  function_name                     = aws_lambda_alias.this[0].function_name
+  qualifier                         = aws_lambda_alias.this[0].name
+  provisioned_concurrent_executions = var.provisioned_concurrent_executions
 }

@@ -14,8 +14,33 @@ output "qualified_arn" {
 }
 
 output "invoke_arn" {
-  description = "ARN API Gateway uses to invoke the function."
-  value       = aws_lambda_function.this.invoke_arn
+  description = "ARN API Gateway uses to invoke the function: the alias's when alias_name is set, else the unqualified function's ($LATEST)."
+  value       = var.alias_name == null ? aws_lambda_function.this.invoke_arn : aws_lambda_alias.this[0].invoke_arn
+}
+
+output "target_arn" {
+  description = "The ARN callers should name (event source mappings, SNS subscriptions, permissions): the alias ARN when alias_name is set, so the alias decides which version runs; else the unqualified function ARN ($LATEST)."
+  value       = var.alias_name == null ? aws_lambda_function.this.arn : aws_lambda_alias.this[0].arn
+}
+
+output "version" {
+  description = "Latest published version of the function (\"$LATEST\" while publish is false)."
+  value       = aws_lambda_function.this.version
+}
+
+output "alias_name" {
+  description = "Name of the function's alias; null without one."
+  value       = one(aws_lambda_alias.this[*].name)
+}
+
+output "alias_arn" {
+  description = "ARN of the function's alias; null without one."
+  value       = one(aws_lambda_alias.this[*].arn)
+}
+
+output "alias_function_version" {
+  description = "Version the alias points at; null without an alias."
+  value       = one(aws_lambda_alias.this[*].function_version)
 }
 
 output "role_arn" {

@@ -238,3 +238,85 @@ variable "tags" {
   type        = map(string)
   default     = {}
 }
+
+variable "publish" {
+  description = "Publish an immutable version on every change of code or configuration, so an alias can hold one. False deploys $LATEST only."
+  type        = bool
+  default     = false
+}
+
+variable "alias_name" {
+  description = "Name of an alias kept on a published version (needs publish = true), e.g. \"live\". Event source mappings and subscriptions then name the alias (output target_arn), and moving it changes the code they run. Null keeps no alias."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.alias_name == null ? true : can(regex("^[a-zA-Z0-9_-]{1,128}$", var.alias_name)) && !can(regex("^[0-9]+$", var.alias_name))
+    error_message = "alias_name must be 1-128 letters, digits, '-' or '_', and not digits only (that reads as a version number)."
+  }
+  validation {
+    condition     = var.alias_name == null || var.publish
+    error_message = "alias_name needs publish = true: the alias points at a published version."
+  }
+}
+
+variable "alias_function_version" {
+  description = "Published version the alias points at, e.g. \"3\", to hold it there while newer versions are published (or to roll back). Null moves it to the version each apply publishes."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.alias_function_version == null ? true : can(regex("^[1-9][0-9]*$", var.alias_function_version))
+    error_message = "alias_function_version must be null or a published version number such as \"3\"."
+  }
+  validation {
+    condition     = var.alias_function_version == null || var.alias_name != null
+    error_message = "alias_function_version needs alias_name: it says which version the alias points at."
+  }
+}
+
+variable "provisioned_concurrent_executions" {
+  description = "Execution environments kept initialised on the alias (no cold starts; billed while configured). 0 = none. Needs publish and alias_name, and may not exceed reserved_concurrent_executions when that is set."
+  type        = number
+  default     = 0
+
+  validation {
+    condition     = var.provisioned_concurrent_executions >= 0 && floor(var.provisioned_concurrent_executions) == var.provisioned_concurrent_executions
+    error_message = "provisioned_concurrent_executions must be a whole number >= 0 (0 = none)."
+  }
+  validation {
+    condition     = var.provisioned_concurrent_executions == 0 || (var.publish && var.alias_name != null)
+    error_message = "provisioned_concurrent_executions needs publish = true and alias_name: Lambda provisions a version or alias, never $LATEST."
+  }
+  validation {
+    condition     = var.reserved_concurrent_executions < 0 || var.provisioned_concurrent_executions <= var.reserved_concurrent_executions
+    error_message = "provisioned_concurrent_executions may not exceed reserved_concurrent_executions; raise the reservation or lower the provisioned concurrency."
+  }
+}
+
+variable "logging_config" {
+  description = "Lambda's advanced logging controls. log_format: Text or JSON. application_log_level (TRACE, DEBUG, INFO, WARN, ERROR, FATAL) and system_log_level (DEBUG, INFO, WARN) filter what reaches CloudWatch and need JSON; unset they are INFO, as AWS applies them. Logs go to the module's log group. Null leaves Lambda's default (plain text, no filtering)."
+  type = object({
+    log_format            = string
+    application_log_level = optional(string)
+    system_log_level      = optional(string)
+  })
+  default = null
+
+  validation {
+    condition     = var.logging_config == null ? true : contains(["Text", "JSON"], var.logging_config.log_format)
+    error_message = "logging_config.log_format must be Text or JSON."
+  }
+  validation {
+    condition     = var.logging_config == null ? true : var.logging_config.application_log_level == null || contains(["TRACE", "DEBUG", "INFO", "WARN", "ERROR", "FATAL"], coalesce(var.logging_config.application_log_level, "-"))
+    error_message = "logging_config.application_log_level must be TRACE, DEBUG, INFO, WARN, ERROR or FATAL."
+  }
+  validation {
+    condition     = var.logging_config == null ? true : var.logging_config.system_log_level == null || contains(["DEBUG", "INFO", "WARN"], coalesce(var.logging_config.system_log_level, "-"))
+    error_message = "logging_config.system_log_level must be DEBUG, INFO or WARN."
+  }
+  validation {
+    condition     = var.logging_config == null ? true : var.logging_config.log_format == "JSON" || (var.logging_config.application_log_level == null && var.logging_config.system_log_level == null)
+    error_message = "logging_config log levels filter JSON logs only: set log_format = \"JSON\" or remove application_log_level and system_log_level."
+  }
+}

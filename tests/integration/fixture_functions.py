@@ -46,7 +46,9 @@ def handler(event, context):
             failures.append({"itemIdentifier": record["kinesis"]["sequenceNumber"]})
             break
         lines.append(json.dumps({"id": body["id"], "key": record["kinesis"]["partitionKey"],
-                                 "seq": record["kinesis"]["sequenceNumber"], "pid": os.getpid()}))
+                                 "seq": record["kinesis"]["sequenceNumber"], "pid": os.getpid(), "code": CODE_TAG,
+                                 "version": os.environ["AWS_LAMBDA_FUNCTION_VERSION"],
+                                 "invoked": context.invoked_function_arn}))
     if lines:
         with open(os.environ["OUT_FILE"], "a") as out:
             out.write("\\n".join(lines) + "\\n")
@@ -81,16 +83,18 @@ def _zip(files: dict[str, str]) -> bytes:
     return buffer.getvalue()
 
 
-def write_artifacts(root: Path, rename: dict[str, str] | None = None) -> Path:
+def write_artifacts(root: Path, rename: dict[str, str] | None = None, code_tag: str = "first") -> Path:
     """dist/*.zip + dist/manifest.json under root, written by the contract; returns the manifest path.
 
     `rename` gives artifacts the names a configuration expects (e.g. sink -> stream_processor).
+    `code_tag` is built into the sink's code and written with each record, so another tag is a
+    new build and a test sees which build ran.
     """
     rename = rename or {}
     dist = root / "dist"
     dist.mkdir(parents=True, exist_ok=True)
     zips = {
-        "sink": ("function", {"app.py": SINK_HANDLER}),
+        "sink": ("function", {"app.py": f"CODE_TAG = {code_tag!r}\n{SINK_HANDLER}"}),
         "layer_user": ("function", {"app.py": LAYER_USER_HANDLER}),
         "helpers": ("layer", {"python/helper.py": LAYER_HELPER}),
     }

@@ -62,6 +62,15 @@ def _prepare_event_source(applied: Applied) -> None:
     applied.context["stream_arn"] = arn
 
 
+def _prepare_stream(applied: Applied) -> None:
+    """The stream the versions example maps to its function's alias."""
+    kinesis = applied.client("kinesis")
+    kinesis.create_stream(StreamName="example-clicks", ShardCount=1)
+    arn = kinesis.describe_stream(StreamName="example-clicks")["StreamDescription"]["StreamARN"]
+    applied.stack.variables["stream_arn"] = arn
+    applied.context["stream_arn"] = arn
+
+
 def _prepare_destinations(applied: Applied) -> None:
     _existing_function(applied, "example-failure-handler")
 
@@ -84,6 +93,7 @@ EXAMPLES: dict[str, tuple[str, Callable[[Applied], None] | None]] = {
     "kinesis-event-source": ("modules/kinesis-event-source/examples/basic", _prepare_event_source),
     "lambda-destinations": ("modules/lambda-destinations/examples/basic", _prepare_destinations),
     "lambda-function": ("modules/lambda-function/examples/basic", None),
+    "lambda-function-versions": ("modules/lambda-function/examples/versions-and-alias", _prepare_stream),
     "lambda-layer": ("modules/lambda-layer/examples/basic", None),
     "network": ("modules/network/examples/with-nat", None),
     "pipeline-monitoring": ("modules/pipeline-monitoring/examples/basic", _prepare_monitored_pipeline),
@@ -171,6 +181,21 @@ def test_lambda_function_example_deploys_the_manifest_zip(examples: dict[str, Ap
     assert (config["MemorySize"], config["Timeout"], config["Runtime"]) == (512, 30, "python3.12")
     assert config["Environment"]["Variables"]["LOG_LEVEL"] == "INFO"
     assert applied.stack.outputs()["function_arn"] == config["FunctionArn"]
+
+
+def test_lambda_function_versions_example_maps_the_stream_to_the_published_alias(examples: dict[str, Applied]) -> None:
+    applied = applied_ok(examples, "lambda-function-versions")
+    manifest = load_manifest(applied.stack.workdir.parents[3] / "dist" / "manifest.json")
+    outputs = applied.stack.outputs()
+    assert (outputs["version"], outputs["alias_function_version"]) == ("1", "1")
+    lam = applied.client("lambda")
+    assert lam.get_alias(FunctionName="example-versioned-processor", Name="live")["AliasArn"] == outputs["alias_arn"]
+    published = lam.get_function_configuration(FunctionName="example-versioned-processor", Qualifier="1")
+    assert published["CodeSha256"] == manifest.artifacts["stream_processor"].source_code_hash
+    assert published["LoggingConfig"] == {"LogFormat": "JSON", "ApplicationLogLevel": "INFO", "SystemLogLevel": "INFO",
+                                          "LogGroup": "/aws/lambda/example-versioned-processor"}
+    [mapping] = lam.list_event_source_mappings(EventSourceArn=applied.context["stream_arn"])["EventSourceMappings"]
+    assert mapping["FunctionArn"] == outputs["alias_arn"] == outputs["mapping_function_arn"]
 
 
 def test_lambda_layer_example_publishes_the_manifest_zip(examples: dict[str, Applied]) -> None:

@@ -1,17 +1,24 @@
 """The local stack's moto: no Docker delivery beside the runner, a retried CreateFunction is not a conflict,
-and CloudWatch as the alarm evaluator needs it (exact metrics, percentiles, alarm state and history)."""
+mappings keep the alias they name, each deployed version's zip can be fetched, LoggingConfig is kept, and CloudWatch as the
+alarm evaluator needs it (exact metrics, percentiles, alarm state and history)."""
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
+import hashlib
 import io
 import json
+import urllib.error
+import urllib.parse
+import urllib.request
 import zipfile
 from typing import Any
 
 import boto3
 import pytest
 from local_stack.emulators.moto_server import MotoServer
+from local_stack.runtime.artifacts import DEPLOYED_CODE_PATH
 
 
 def test_duplicate_create_function_is_idempotent_and_real_conflicts_remain(own_moto: MotoServer) -> None:
@@ -45,6 +52,60 @@ def test_put_records_on_a_mapped_stream_does_not_try_to_run_the_function(own_mot
     # moto's own delivery would have written its Docker failure into the function's log group
     groups = make("logs").describe_log_groups(logGroupNamePrefix="/aws/lambda/f")["logGroups"]
     assert groups == []
+
+
+def _zip_of(text: str) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("app.py", text)
+    return buffer.getvalue()
+
+
+def test_a_mapping_on_an_alias_keeps_the_alias_and_each_versions_zip_can_be_fetched(own_moto: MotoServer) -> None:
+    own_moto.reset()
+    make = lambda service: boto3.client(service, endpoint_url=own_moto.endpoint_url, region_name=own_moto.region,  # noqa: E731
+                                        aws_access_key_id="t", aws_secret_access_key="t")
+    kinesis, lam = make("kinesis"), make("lambda")
+    kinesis.create_stream(StreamName="s", ShardCount=1)
+    stream = kinesis.describe_stream(StreamName="s")["StreamDescription"]["StreamARN"]
+    role = make("iam").create_role(RoleName="r", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
+    first, second = _zip_of("def handler(e, c): return 1\n"), _zip_of("def handler(e, c): return 2\n")
+    arn = lam.create_function(FunctionName="f", Runtime="python3.12", Role=role, Handler="app.handler",
+                              Code={"ZipFile": first}, Publish=True)["FunctionArn"]
+    lam.create_alias(FunctionName="f", Name="live", FunctionVersion="1")
+    lam.update_function_code(FunctionName="f", ZipFile=second, Publish=True)
+    lam.create_alias(FunctionName="f", Name="next", FunctionVersion="2")
+
+    mapping = lam.create_event_source_mapping(EventSourceArn=stream, FunctionName=f"{arn}:live", StartingPosition="LATEST")
+    assert mapping["FunctionArn"] == f"{arn}:live", "moto recorded the version the alias pointed at"
+    lam.update_event_source_mapping(UUID=mapping["UUID"], FunctionName="f:next")
+    assert lam.get_event_source_mapping(UUID=mapping["UUID"])["FunctionArn"] == f"{arn}:next"
+
+    def fetch(code_sha256: str) -> bytes:
+        query = urllib.parse.urlencode({"account": arn.split(":")[4], "region": own_moto.region, "sha256": code_sha256})
+        with urllib.request.urlopen(f"{own_moto.endpoint_url}{DEPLOYED_CODE_PATH}?{query}", timeout=10) as response:
+            return response.read()
+    for version, code in (("1", first), ("2", second)):
+        sha = lam.get_function_configuration(FunctionName="f", Qualifier=version)["CodeSha256"]
+        assert sha == base64.b64encode(hashlib.sha256(code).digest()).decode()
+        assert fetch(sha) == code, f"version {version} must keep the zip it was published with"
+    with pytest.raises(urllib.error.HTTPError, match="404"):
+        fetch(base64.b64encode(hashlib.sha256(b"never deployed").digest()).decode())
+
+
+def test_logging_config_is_kept_and_returned_as_aws_returns_it(own_moto: MotoServer) -> None:
+    own_moto.reset()
+    make = lambda service: boto3.client(service, endpoint_url=own_moto.endpoint_url, region_name=own_moto.region,  # noqa: E731
+                                        aws_access_key_id="t", aws_secret_access_key="t")
+    lam = make("lambda")
+    role = make("iam").create_role(RoleName="r", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
+    lam.create_function(FunctionName="f", Runtime="python3.12", Role=role, Handler="app.handler",
+                        Code={"ZipFile": _zip_of("def handler(e, c): return 1\n")},
+                        LoggingConfig={"LogFormat": "JSON", "ApplicationLogLevel": "WARN", "SystemLogLevel": "INFO"})
+    assert lam.get_function_configuration(FunctionName="f")["LoggingConfig"] == {
+        "LogFormat": "JSON", "ApplicationLogLevel": "WARN", "SystemLogLevel": "INFO", "LogGroup": "/aws/lambda/f"}
+    lam.update_function_configuration(FunctionName="f", LoggingConfig={"LogFormat": "Text"})
+    assert lam.get_function(FunctionName="f")["Configuration"]["LoggingConfig"] == {"LogFormat": "Text", "LogGroup": "/aws/lambda/f"}
 
 
 def test_deny_insecure_transport_bucket_policy_lets_the_local_endpoint_through(own_moto: MotoServer) -> None:

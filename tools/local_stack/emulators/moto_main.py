@@ -19,6 +19,19 @@ sends a request on a connection the server is closing, the SDK retries it, and a
 non-idempotent create (AuthorizeSecurityGroupIngress, CreateFunction) fails as a duplicate
 of itself. A fresh loopback connection per request costs nothing measurable.
 
+An event source mapping created or updated with a function ARN qualified by an alias keeps
+that ARN as its FunctionArn, as AWS does; moto resolved the alias once and recorded the
+version it pointed at then. Moving the alias would not move such a mapping, and the AWS
+provider would plan a change of function_name after every apply.
+
+moto drops a function's LoggingConfig (log format and levels); it is kept and returned here,
+as AWS returns it, or Terraform would plan to set it again after every apply.
+
+AWS serves a deployed zip through GetFunction's Code.Location; moto links nowhere. The
+mapping runner needs the code a version was published with once dist/ has been rebuilt, so
+GET /moto-api/local-stack/lambda-code?account=&region=&sha256= serves the zip of the function
+or layer version with that CodeSha256 (moto keeps each version's bytes).
+
 CloudWatch gets the fixes the local alarm evaluator depends on (exact metric identity,
 percentiles, an alarm's initial and updated state, alarm history): see moto_cloudwatch.py.
 """
@@ -32,14 +45,17 @@ import sys
 from typing import Any
 
 from moto.awslambda.exceptions import UnknownFunctionException
-from moto.awslambda.models import LambdaBackend
+from moto.awslambda.models import EventSourceMapping, LambdaBackend, LambdaFunction, LayerVersion, lambda_backends
 from moto.awslambda.responses import LambdaResponse
+from moto.awslambda.utils import make_function_arn
 from moto.iam.access_control import IAMPolicyStatement, PermissionResult
 from moto.kinesis.models import Shard
+from moto.moto_api._internal import urls as moto_api_urls
 from moto.moto_server.werkzeug_app import MotoRequestHandler
 from moto.server import main
 
 from local_stack.emulators.moto_cloudwatch import patch_cloudwatch
+from local_stack.runtime.artifacts import DEPLOYED_CODE_PATH
 
 
 def _no_delivery(self: LambdaBackend, *args: object, **kwargs: object) -> None:
@@ -67,8 +83,78 @@ def _create_function_idempotent(self: LambdaResponse) -> Any:
     return _create_function(self)
 
 
+_create_event_source_mapping = LambdaBackend.create_event_source_mapping
+_update_event_source_mapping = LambdaBackend.update_event_source_mapping
+
+
+def _keep_qualifier(backend: LambdaBackend, mapping: EventSourceMapping, function_name: str) -> None:
+    """FunctionArn as AWS records it: the function's ARN with the alias or version the caller named."""
+    name, _, qualifier = function_name.split(":function:", 1)[-1].partition(":")
+    if qualifier:
+        mapping.function_arn = f"{make_function_arn(backend.region_name, backend.account_id, name)}:{qualifier}"
+
+
+def _create_event_source_mapping_on_alias(self: LambdaBackend, spec: dict[str, Any]) -> EventSourceMapping:
+    mapping = _create_event_source_mapping(self, spec)
+    _keep_qualifier(self, mapping, spec["FunctionName"])
+    return mapping
+
+
+def _update_event_source_mapping_on_alias(self: LambdaBackend, uuid: str, spec: dict[str, Any]) -> EventSourceMapping | None:
+    mapping = _update_event_source_mapping(self, uuid, spec)
+    if mapping is not None and spec.get("FunctionName"):
+        _keep_qualifier(self, mapping, spec["FunctionName"])
+    return mapping
+
+
+def _deployed_code(request: Any, full_url: str, headers: Any) -> tuple[int, dict[str, str], bytes | str]:
+    """The zip of the function or layer version whose CodeSha256 is asked for."""
+    args = request.args
+    backend = lambda_backends[args["account"]][args["region"]]
+    held: list[LambdaFunction | LayerVersion] = [
+        version for function in backend.list_functions() for version in backend.list_versions_by_function(function.function_name)]
+    held += [version for layer in backend.list_layers() for version in backend.list_layer_versions(layer["LayerName"])]
+    for version in held:
+        if version.code_sha_256 == args["sha256"]:
+            return 200, {"Content-Type": "application/zip"}, version.code_bytes
+    return 404, {"Content-Type": "application/json"}, json.dumps({"Message": f"no function or layer version has CodeSha256 {args['sha256']}"})
+
+
+moto_api_urls.url_paths["{0}" + DEPLOYED_CODE_PATH] = _deployed_code
+
+
+_function_init = LambdaFunction.__init__
+_update_configuration = LambdaFunction.update_configuration
+_get_configuration = LambdaFunction.get_configuration
+
+
+def _function_init_keeping_logging(self: LambdaFunction, account_id: str, spec: dict[str, Any], region: str,
+                                   version: str | int = 1) -> None:
+    _function_init(self, account_id, spec, region, version)
+    vars(self)["logging_config"] = spec.get("LoggingConfig")
+
+
+def _update_configuration_keeping_logging(self: LambdaFunction, config_updates: dict[str, Any]) -> dict[str, Any]:
+    if "LoggingConfig" in config_updates:
+        vars(self)["logging_config"] = config_updates["LoggingConfig"]
+    return _update_configuration(self, config_updates)
+
+
+def _get_configuration_with_logging(self: LambdaFunction, on_create: bool = False) -> dict[str, Any]:
+    config = _get_configuration(self, on_create)
+    logging = vars(self).get("logging_config")
+    if logging:
+        config["LoggingConfig"] = {"LogGroup": f"/aws/lambda/{self.function_name}", **logging}
+    return config
+
+
 # The patches this module documents; mypy rightly notes that they replace methods.
+LambdaFunction.__init__ = _function_init_keeping_logging  # type: ignore[method-assign]
+LambdaFunction.update_configuration = _update_configuration_keeping_logging  # type: ignore[method-assign]
+LambdaFunction.get_configuration = _get_configuration_with_logging  # type: ignore[method-assign]
 LambdaResponse.create_function = _create_function_idempotent  # type: ignore[method-assign]
+LambdaBackend.create_event_source_mapping = _create_event_source_mapping_on_alias  # type: ignore[method-assign]
+LambdaBackend.update_event_source_mapping = _update_event_source_mapping_on_alias  # type: ignore[method-assign]
 
 _is_action_permitted = IAMPolicyStatement.is_action_permitted
 

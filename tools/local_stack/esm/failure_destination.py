@@ -19,7 +19,7 @@ from local_stack.esm.kinesis_records import iso_millis
 def on_failure_record(discard: Discard, shard_id: str, stream_arn: str, function_arn: str) -> dict[str, Any]:
     records = discard.records
     result = discard.last_result
-    response: dict[str, Any] = {"statusCode": 200, "executedVersion": "$LATEST"}
+    response: dict[str, Any] = {"statusCode": 200, "executedVersion": result.executed_version if result else "$LATEST"}
     if result is not None and result.function_error:
         response["functionError"] = result.function_error
     return {

@@ -26,7 +26,7 @@ from local_stack.esm.shard_poller import ShardPoller, ShardStatus
 from local_stack.esm.sns_delivery import SnsDelivery
 from local_stack.monitoring.lambda_metrics import LambdaMetrics
 from local_stack.runtime.function_registry import FunctionRegistry
-from local_stack.runtime.invoker import FunctionInvoker, FunctionSpec, LocalOverrides
+from local_stack.runtime.invoker import FunctionSpec, LocalOverrides
 from local_stack.runtime.runtime_env import runtime_site_dir
 from local_stack.runtime.worker import InvokeResult
 
@@ -85,13 +85,13 @@ class MappingRunner:
     def start(self) -> MappingRunner:
         kinesis = self.clients("kinesis")
         for mapping in self.mappings():
-            invoker = self.registry.get(mapping["FunctionArn"])
+            invoker = self.registry.get(mapping["FunctionArn"])  # fails now, not at the first batch, if the code is wrong
             stream = stream_name_of(mapping["EventSourceArn"])
             self._event_counts[mapping["UUID"]] = counts_events(mapping)
             for shard in kinesis.list_shards(StreamName=stream)["Shards"]:
                 poller = ShardPoller(
                     kinesis, stream, shard["ShardId"], mapping,
-                    invoke=self._invoker_for(mapping, invoker), discard=self._discarder_for(mapping, invoker.spec),
+                    invoke=self._invoker_for(mapping), discard=self._discarder_for(mapping, invoker.spec),
                     policy=RetryPolicy.from_mapping(mapping, self.options.backoff_base_s, self.options.backoff_max_s),
                     poll_interval_s=self.options.poll_interval_s,
                     count_events=self._event_counter(mapping["UUID"]),
@@ -133,12 +133,14 @@ class MappingRunner:
                 self.options.metrics.iterator_age(function_name, age_ms, time.time())
         return report
 
-    def _invoker_for(self, mapping: dict[str, Any], invoker: FunctionInvoker) -> Callable[[str, list[StreamRecord]], InvokeResult]:
-        stream_arn = mapping["EventSourceArn"]
+    def _invoker_for(self, mapping: dict[str, Any]) -> Callable[[str, list[StreamRecord]], InvokeResult]:
+        stream_arn, function_arn = mapping["EventSourceArn"], mapping["FunctionArn"]
 
         def invoke(shard_id: str, records: list[StreamRecord]) -> InvokeResult:
+            # Per batch: a mapping on an alias runs the version the alias points at now, as on AWS.
+            invoker = self.registry.get(function_arn)
             event = {"Records": [event_record(r, shard_id, stream_arn, self.clients.region, invoker.spec.role) for r in records]}
-            return invoker.invoke(event)
+            return invoker.invoke(event, function_arn)
         return invoke
 
     def _discarder_for(self, mapping: dict[str, Any], function: FunctionSpec) -> Callable[[str, Discard], None]:
@@ -149,7 +151,7 @@ class MappingRunner:
             if not destination:
                 count("DroppedEventCount", len(batch.records))
                 return
-            message = on_failure_record(batch, shard_id, mapping["EventSourceArn"], function.arn)
+            message = on_failure_record(batch, shard_id, mapping["EventSourceArn"], mapping["FunctionArn"])
             if destination.startswith("arn:aws:s3:"):
                 message["payload"] = {"Records": [event_record(r, shard_id, mapping["EventSourceArn"], self.clients.region, "")
                                                   for r in batch.records]}

@@ -21,6 +21,7 @@ from typing import Any
 from local_stack.esm.failure_destination import queue_url
 from local_stack.esm.kinesis_records import iso_millis
 from local_stack.runtime.function_registry import FunctionRegistry
+from local_stack.runtime.function_versions import FunctionRef
 
 
 @dataclass
@@ -89,7 +90,7 @@ class SnsDelivery:
                     time.sleep(self.retry_delays_s[min(attempts, len(self.retry_delays_s)) - 1])
                     self._count("retries")
                 attempts += 1
-                result = invoker.invoke(event)
+                result = invoker.invoke(event, function_arn)
                 self._count("invocations")
                 if result.error is None:
                     condition = "Success"
@@ -98,20 +99,22 @@ class SnsDelivery:
             kind = "OnSuccess" if condition == "Success" else "OnFailure"
             destination = config.get("DestinationConfig", {}).get(kind, {}).get("Destination")
             if destination:
-                self._send(destination, self._record(invoker.spec.arn, event, result, condition, attempts))
+                # Lambda names the unqualified function's invocations $LATEST, others as they were invoked.
+                invoked = function_arn if FunctionRef.parse(function_arn).qualifier else f"{invoker.spec.arn}:$LATEST"
+                self._send(destination, self._record(invoked, event, result, condition, attempts))
         except Exception as exc:  # a delivery thread must report, never die silently
             with self._lock:
                 self.errors.append(f"async invoke of {function_arn}: {exc}")
 
     @staticmethod
     def _record(function_arn: str, event: Any, result: Any, condition: str, attempts: int) -> dict[str, Any]:
-        response: dict[str, Any] = {"statusCode": 200, "executedVersion": "$LATEST"}
+        response: dict[str, Any] = {"statusCode": 200, "executedVersion": result.executed_version if result else "$LATEST"}
         if result is not None and result.function_error:
             response["functionError"] = result.function_error
         return {
             "version": "1.0", "timestamp": iso_millis(time.time()),
             "requestContext": {"requestId": result.request_id if result else str(uuid.uuid4()),
-                               "functionArn": f"{function_arn}:$LATEST", "condition": condition,
+                               "functionArn": function_arn, "condition": condition,
                                "approximateInvokeCount": attempts},
             "requestPayload": event, "responseContext": response,
             "responsePayload": result.payload if result else None,

@@ -14,9 +14,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, Protocol
 
-from pipeline_contract.manifest import Manifest
+from pipeline_contract.manifest import Artifact, Manifest
 
-from local_stack.runtime.artifacts import ArtifactError, artifact_for_hash, unpack_function
+from local_stack.runtime.artifacts import ArtifactError, CodeZip, artifact_for_hash, deployed_zip, unpack_function
+from local_stack.runtime.function_versions import LATEST
 from local_stack.runtime.worker import InvokeResult, WarmWorker
 
 
@@ -48,6 +49,7 @@ class InvocationObserver(Protocol):
 class FunctionSpec:
     name: str
     arn: str
+    version: str  # $LATEST or the published version whose code this is
     role: str
     handler: str
     timeout_s: float
@@ -57,21 +59,38 @@ class FunctionSpec:
     opt_dir: Path
 
 
-def resolve_function(lambda_client: Any, name: str, manifest: Manifest, cache_dir: Path) -> FunctionSpec:
-    """Read the deployed configuration and unpack the matching code; raise if dist/ differs."""
-    config = lambda_client.get_function_configuration(FunctionName=name)
-    function = artifact_for_hash(manifest, config["CodeSha256"], f"function {config['FunctionName']}")
+def resolve_function(lambda_client: Any, name: str, version: str, manifest: Manifest, cache_dir: Path) -> FunctionSpec:
+    """Read the configuration of that version as deployed and unpack its code; raise if dist/ differs.
+
+    A published version keeps the code and settings it was published with, so version 1 runs
+    version 1's zip even after $LATEST has moved on and dist/ has been rebuilt.
+    """
+    qualifier = {} if version == LATEST else {"Qualifier": version}
+    config = lambda_client.get_function_configuration(FunctionName=name, **qualifier)
+    _, _, _, region, account, *_ = config["FunctionArn"].split(":")
+
+    def code(code_sha256: str, what: str) -> tuple[CodeZip, Artifact | None]:
+        try:
+            artifact = artifact_for_hash(manifest, code_sha256, what)
+        except ArtifactError:
+            if version == LATEST:  # $LATEST must be what dist/ holds: a stale build fails loudly
+                raise
+            return deployed_zip(lambda_client.meta.endpoint_url, account, region, code_sha256, what, cache_dir), None
+        return CodeZip(manifest.zip_path(artifact), code_sha256), artifact
+
+    what = f"function {config['FunctionName']}" + ("" if version == LATEST else f" version {version}")
+    function, artifact = code(config["CodeSha256"], what)
+    if artifact is not None and artifact.kind != "function":
+        raise ArtifactError(f"function {name} holds the zip of {artifact.kind} {artifact.name}; check the root module's wiring")
     layers = []
     for layer in config.get("Layers", []):
         # moto answers GetLayerVersionByArn with HTTP 500; GetLayerVersion with the ARN's parts works.
         layer_arn, _, number = layer["Arn"].rpartition(":")
-        version = lambda_client.get_layer_version(LayerName=layer_arn, VersionNumber=int(number))
-        layers.append(artifact_for_hash(manifest, version["Content"]["CodeSha256"], f"layer {layer['Arn']}"))
-    if function.kind != "function":
-        raise ArtifactError(f"function {name} holds the zip of {function.kind} {function.name}; check the root module's wiring")
-    task_dir, opt_dir = unpack_function(manifest, function, layers, cache_dir)
+        layer_version = lambda_client.get_layer_version(LayerName=layer_arn, VersionNumber=int(number))
+        layers.append(code(layer_version["Content"]["CodeSha256"], f"layer {layer['Arn']}")[0])
+    task_dir, opt_dir = unpack_function(function, layers, cache_dir)
     return FunctionSpec(
-        name=config["FunctionName"], arn=config["FunctionArn"], role=config.get("Role", ""), handler=config["Handler"],
+        name=config["FunctionName"], arn=config["FunctionArn"], version=version, role=config.get("Role", ""), handler=config["Handler"],
         timeout_s=float(config.get("Timeout", 3)), memory_mb=int(config.get("MemorySize", 128)),
         environment=dict(config.get("Environment", {}).get("Variables", {})),
         task_dir=task_dir, opt_dir=opt_dir,
@@ -104,7 +123,7 @@ class FunctionInvoker:
             "PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "en_US.UTF-8", "TZ": ":UTC",
             "_HANDLER": spec.handler, "LAMBDA_TASK_ROOT": str(spec.task_dir),
             "AWS_EXECUTION_ENV": "AWS_Lambda_python3.12", "AWS_LAMBDA_FUNCTION_NAME": spec.name,
-            "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST", "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(spec.memory_mb),
+            "AWS_LAMBDA_FUNCTION_VERSION": spec.version, "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(spec.memory_mb),
             "AWS_LAMBDA_LOG_GROUP_NAME": f"/aws/lambda/{spec.name}", "AWS_LAMBDA_LOG_STREAM_NAME": "local",
             "LOCAL_STACK_OPT_DIR": str(spec.opt_dir), "LOCAL_STACK_RUNTIME_DIR": str(runtime_dir),
         }
@@ -125,14 +144,16 @@ class FunctionInvoker:
             self._idle.append(worker)
             self._lock.notify()
 
-    def invoke(self, event: Any) -> InvokeResult:
+    def invoke(self, event: Any, invoked_arn: str | None = None) -> InvokeResult:
+        """Run one event; `invoked_arn` is the ARN the caller named (an alias ARN), for the handler's context."""
         worker = self._borrow()
         started_at = time.time()
         if self._observer:
             self._observer.started(self.spec.name, started_at)
         result: InvokeResult | None = None
         try:
-            result = worker.invoke(event, self.spec.timeout_s)
+            result = worker.invoke(event, self.spec.timeout_s, invoked_arn)
+            result.executed_version = self.spec.version
         finally:
             self._give_back(worker)
             if self._observer:

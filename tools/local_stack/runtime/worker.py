@@ -31,6 +31,7 @@ class InvokeResult:
     error: dict[str, Any] | None = None
     cold_start: bool = False
     duration_s: float = 0.0  # Lambda's Duration: the handler's run (the timeout when it timed out), not its init
+    executed_version: str = "$LATEST"  # X-Amz-Executed-Version: the version whose code ran
 
     @property
     def function_error(self) -> str | None:
@@ -61,14 +62,15 @@ class WarmWorker:
             env=self.env, cwd=self.env["LAMBDA_TASK_ROOT"], start_new_session=True,
         )
 
-    def invoke(self, event: Any, timeout_s: float) -> InvokeResult:
+    def invoke(self, event: Any, timeout_s: float, invoked_arn: str | None = None) -> InvokeResult:
+        """One event through this environment; the context's invoked_function_arn is `invoked_arn` if given."""
         request_id = str(uuid.uuid4())
         cold = not self.alive
         if cold:
             self._start()
         assert self._process and self._process.stdin and self._process.stdout
         started = time.monotonic()
-        request = {"event": event, "request_id": request_id, "function_arn": self.function_arn,
+        request = {"event": event, "request_id": request_id, "function_arn": invoked_arn or self.function_arn,
                    "deadline_epoch": time.time() + timeout_s}
         result = InvokeResult(request_id=request_id, cold_start=cold)
         try:
