@@ -20,7 +20,7 @@ from pathlib import Path
 
 from atomic_files import write_text_atomic
 from repo_paths import REPO_ROOT
-from terraform_tools.remote_state import BackendConfigError, describe, read_backend_config, s3_backend
+from terraform_tools.remote_state import BackendConfigError, data_dir, describe, read_backend_config, s3_backend
 from terraform_tools.runner import TerraformError, plan_json, run
 
 LOCAL_STACK_FILE = REPO_ROOT / ".local-stack" / "stack.json"  # written by `make up`, removed by `make down`
@@ -77,15 +77,17 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     state = describe(backend) if backend else f"local state in {root}"
     progress(f"planning {root} against {target}; state: {state}")
-    # -reconfigure: the backend is what this command's arguments say, never one an earlier init
-    # recorded (and never a state migration between the two).
-    init = ["init", "-input=false", "-reconfigure"]
+    init = ["init", "-input=false"]
+    if args.backend_config:
+        # Its own data directory, and -reconfigure: the settings of this run, never a migration
+        # from those an earlier run recorded.
+        env["TF_DATA_DIR"] = str(data_dir(root))
+        init += ["-reconfigure", f"-backend-config={args.backend_config.resolve()}"]
     try:
         with s3_backend(root) if args.backend_config else nullcontext():
             if not args.no_init:
                 progress("terraform init")
-                backend_args = [f"-backend-config={args.backend_config.resolve()}"] if args.backend_config else []
-                run([*init, *backend_args], root, env, echo=True)
+                run(init, root, env, echo=True)
             out.parent.mkdir(parents=True, exist_ok=True)
             progress(f"terraform plan -out {out}, then show -json")
             text = plan_json(root, out, plan_args, env, echo=True)
