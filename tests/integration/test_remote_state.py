@@ -35,7 +35,7 @@ from pipeline_contract.manifest import Manifest
 from pipeline_contract.manifest import write as write_manifest
 from repo_paths import REPO_ROOT
 from terraform_tools.environment import emulator_environ, terraform_environ
-from terraform_tools.remote_state import BACKEND_OVERRIDE, s3_backend
+from terraform_tools.remote_state import BACKEND_OVERRIDE, data_dir, s3_backend
 from terraform_tools.runner import run
 from waiting import wait_until
 
@@ -104,6 +104,16 @@ class Backend:
                 return False
             raise
         return True
+
+    def state(self) -> dict[str, Any]:
+        body = self.client("s3").get_object(Bucket=self.bucket, Key=self.outputs["state_key"])["Body"].read()
+        state: dict[str, Any] = json.loads(body)
+        return state
+
+    def rename(self) -> tuple[str, str]:
+        """-var arguments that rename the deployed topic (whatever it is called now): a replace."""
+        (topic,) = [r for r in self.state()["resources"] if r["type"] == "aws_sns_topic"]
+        return ("-var", f"topic_name={topic['instances'][0]['attributes']['name']}-renamed")
 
     def _recorder(self, action: str) -> str:
         method = "GET" if action == "download-recording" else "POST"
@@ -247,8 +257,7 @@ def test_apply_keeps_the_state_in_the_bucket_versioned_and_encrypted_with_the_bo
     assert (head["ServerSideEncryption"], head["SSEKMSKeyId"]) == ("aws:kms", key_arn)
     versions, _ = backend.versions(state_key)
     assert versions and all(v["VersionId"] not in ("", "null") for v in versions)
-    state = json.loads(backend.client("s3").get_object(Bucket=backend.bucket, Key=state_key)["Body"].read())
-    assert [r["type"] for r in state["resources"]] == ["aws_sns_topic"]
+    assert [r["type"] for r in backend.state()["resources"]] == ["aws_sns_topic"]
     assert not list(deployed.config.glob("*.tfstate*")), "the state must live in the bucket only"
     assert not (deployed.config / BACKEND_OVERRIDE).exists()
 
@@ -280,7 +289,7 @@ def test_an_operation_is_refused_while_another_holds_the_lock(backend: Backend, 
     with remote(deployed.config, backend):
         # An apply with changes holds the lock from before its plan until it is answered.
         env = terraform_environ({**backend.env, "TF_INPUT": "1"})
-        apply = subprocess.Popen(["terraform", "apply", "-no-color", "-var", "topic_name=remote-state-renamed"],
+        apply = subprocess.Popen(["terraform", "apply", "-no-color", *backend.rename()],
                                  cwd=deployed.config, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                  stderr=subprocess.STDOUT, text=True)
         try:
@@ -303,7 +312,7 @@ def test_ci_plan_reads_the_deployed_state_so_data_loss_is_reported(backend: Back
     """The rename plans as a replace against the remote state; against local (empty) state it is a mere create."""
     state_versions = len(backend.versions(backend.outputs["state_key"])[0])
     ci = checkout(tmp_path, "ci")
-    rename = ("-var", "topic_name=remote-state-renamed")
+    rename = backend.rename()
     with backend.recorded() as requests:
         result = make_plan(ci, backend, tmp_path, "--backend-config", str(backend.settings), *rename)
     assert result.returncode == 0, result.stderr[-3000:]
@@ -327,3 +336,24 @@ def test_ci_plan_reads_the_deployed_state_so_data_loss_is_reported(backend: Back
     assert local.returncode == 0, local.stderr[-3000:]
     plan = json.loads((tmp_path / "build" / "plan.json").read_text())
     assert [(c["address"], c["change"]["actions"]) for c in plan["resource_changes"]] == [("aws_sns_topic.orders", ["create"])]
+
+
+def test_a_reviewed_remote_plan_applies_to_the_remote_state(backend: Backend, deployed: Deployed, tmp_path: Path) -> None:
+    """The deploy path docs/remote-state.md gives: the saved plan carries its backend settings."""
+    state_key = backend.outputs["state_key"]
+    serial, versions = backend.state()["serial"], len(backend.versions(state_key)[0])
+    ci = checkout(tmp_path, "ci")
+    rename = backend.rename()
+    planned = make_plan(ci, backend, tmp_path, "--backend-config", str(backend.settings), *rename)
+    assert planned.returncode == 0, planned.stderr[-3000:]
+    with backend.recorded() as requests:
+        run(["apply", "-input=false", "-no-color", str(tmp_path / "build" / "plan.tfplan")], ci,
+            {**backend.env, "TF_DATA_DIR": str(data_dir(ci))}, timeout=TIMEOUT)
+    state = backend.state()
+    assert state["serial"] > serial and len(backend.versions(state_key)[0]) > versions
+    (topic,) = [r for r in state["resources"] if r["type"] == "aws_sns_topic"]
+    assert f"topic_name={topic['instances'][0]['attributes']['name']}" == rename[1]
+    used = permissions_used(requests, backend.bucket)
+    assert ("s3:PutObject", f"arn:aws:s3:::{backend.bucket}/{state_key}") in used
+    assert used <= permissions_granted(backend.outputs["writer_policy_json"], "s3")
+    assert not backend.exists(backend.outputs["lock_key"]) and not list(ci.glob("*.tfstate*"))
