@@ -76,7 +76,7 @@ class Backend:
     moto: MotoServer
     outputs: dict[str, Any]
     settings: Path  # the bootstrap's backend_config plus the emulator's endpoint
-    recording: Path
+    bootstrap: TerraformStack
 
     @property
     def env(self) -> dict[str, str]:
@@ -190,7 +190,7 @@ def backend(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Backend]:
         settings = tmp / "state.s3.tfbackend"
         settings.write_text(outputs["backend_config"] + "use_path_style = true\n"
                             f'endpoints      = {{ s3 = "{moto.endpoint_url}", sts = "{moto.endpoint_url}" }}\n')
-        yield Backend(moto, outputs, settings, recording)
+        yield Backend(moto, outputs, settings, stack)
     finally:
         moto.stop()
 
@@ -245,9 +245,13 @@ def test_bootstrap_makes_a_versioned_kms_encrypted_private_tls_only_bucket(backe
     (statement,) = json.loads(s3.get_bucket_policy(Bucket=backend.bucket)["Policy"])["Statement"]
     assert (statement["Effect"], statement["Condition"]) == ("Deny", {"Bool": {"aws:SecureTransport": "false"}})
     assert backend.client("kms").get_key_rotation_status(KeyId=key_arn)["KeyRotationEnabled"] is True
+    (lifecycle,) = s3.get_bucket_lifecycle_configuration(Bucket=backend.bucket)["Rules"]
+    assert lifecycle["NoncurrentVersionExpiration"]["NoncurrentDays"] == 90
+    assert lifecycle["Expiration"] == {"ExpiredObjectDeleteMarker": True}
     policies = {p["PolicyName"]: p["Arn"] for p in backend.client("iam").list_policies(Scope="Local")["Policies"]}
     assert policies == {"pipeline-tfstate-reader": backend.outputs["reader_policy_arn"],
                         "pipeline-tfstate-writer": backend.outputs["writer_policy_arn"]}
+    assert backend.bootstrap.plan_changes() == "", "a second plan of the bootstrap must change nothing"
 
 
 def test_apply_keeps_the_state_in_the_bucket_versioned_and_encrypted_with_the_bootstraps_key(
