@@ -282,6 +282,11 @@ def test_the_lock_file_existed_during_the_apply_and_is_gone_after_it(backend: Ba
 def test_apply_uses_exactly_what_the_writer_policy_allows(backend: Backend, deployed: Deployed) -> None:
     used = permissions_used(deployed.requests, backend.bucket)
     assert used == permissions_granted(backend.outputs["writer_policy_json"], "s3")
+    # Why the policies carry no s3:prefix condition with the state key (docs/remote-state.md):
+    # Terraform lists the workspace prefix, never the key.
+    listed = {parse_qs(urlsplit(e["url"]).query).get("prefix", [""])[0] for e in deployed.requests
+              if urlsplit(e["url"]).path == f"/{backend.bucket}"}
+    assert listed == {"env:/"}
     assert kms_requests(deployed.requests) == [], "Terraform never calls KMS itself: S3 does, so kms:ViaService holds"
 
 
