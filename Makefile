@@ -80,7 +80,7 @@ wait: venv ## Wait until the running stack has processed everything sent so far 
 redrive: venv ## Put the DLQ's records the current rules accept back into their stream (ARGS="--dry-run")
 	$(PYTHON) -m operations.redrive $(ARGS)
 
-plan: venv ## terraform plan -out + show -json (AWS, or the local stack when it is up)
+plan: venv ## terraform plan -out + show -json (AWS, or the local stack when it is up; ARGS="--backend-config F": the S3 state)
 	$(PYTHON) -m plan_check.make_plan $(ARGS)
 
 plan-check: venv ## Check build/plan/data-loss/concurrency/network/alarm rules over plan.json

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.terraform.tf import module_dirs, terraform_test_targets
+from tests.terraform.tf import bootstrap_dirs, module_dirs, terraform_test_targets
 
 SUMMARY = re.compile(r"(Success|Failure)! (\d+) passed, (\d+) failed(?:, (\d+) skipped)?")
 TARGETS = terraform_test_targets()
@@ -31,9 +31,9 @@ def test_terraform_tests_pass(name: str, terraform_test_results: dict[str, tuple
 
 
 def test_every_module_tests_its_validations() -> None:
-    """Each validated variable of a module has at least one expect_failures run against it."""
+    """Each validated variable of a module or bootstrap configuration has at least one expect_failures run against it."""
     missing = []
-    for module in module_dirs():
+    for module in [*module_dirs(), *bootstrap_dirs()]:
         validated = set(re.findall(r'variable "(\w+)" \{(?:(?!\nvariable ).)*?validation \{', (module / "variables.tf").read_text(), re.S))
         expected = set()
         for test_file in module.glob("tests/*.tftest.hcl"):

@@ -17,13 +17,18 @@ def module_dirs() -> list[Path]:
     return sorted(d for d in (REPO_ROOT / "modules").iterdir() if (d / "main.tf").is_file())
 
 
+def bootstrap_dirs() -> list[Path]:
+    """Root configurations applied once per account before the pipeline (bootstrap/*: the state bucket)."""
+    return sorted(d for d in (REPO_ROOT / "bootstrap").iterdir() if (d / "main.tf").is_file())
+
+
 def example_dirs() -> list[Path]:
     return sorted(d for m in module_dirs() for d in (m / "examples").iterdir() if (d / "main.tf").is_file())
 
 
 def config_dirs() -> list[Path]:
-    """Every Terraform configuration that must init and validate: root, modules, examples."""
-    return [REPO_ROOT, *module_dirs(), *example_dirs()]
+    """Every Terraform configuration that must init and validate: root, modules, examples, bootstrap."""
+    return [REPO_ROOT, *module_dirs(), *example_dirs(), *bootstrap_dirs()]
 
 
 def label(path: Path) -> str:
@@ -59,8 +64,8 @@ def init_and_validate_all(paths: list[Path], workers: int = 2) -> dict[Path, tup
 
 
 def terraform_test_targets() -> dict[str, tuple[Path, tuple[str, ...]]]:
-    """`terraform test` invocations by label: each module, and the root with its own test directory."""
-    targets = {label(m): (m, ()) for m in module_dirs()}
+    """`terraform test` invocations by label: each module and bootstrap configuration, and the root with its own test directory."""
+    targets = {label(m): (m, ()) for m in [*module_dirs(), *bootstrap_dirs()]}
     targets["root"] = (REPO_ROOT, (f"-test-directory={ROOT_TEST_DIR}",))
     return targets
 

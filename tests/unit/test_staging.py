@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from repo_paths import REPO_ROOT
 from terraform_tools import staging
+from terraform_tools.remote_state import BACKEND_OVERRIDE, OVERRIDE_TEXT
 
 SOURCE_FILES = {
     "main.tf": "", "variables.tf": "", "README.md": "",
@@ -58,3 +59,9 @@ def test_the_real_root_module_is_staged_whole(tmp_path: Path) -> None:
     assert {p.name for p in staged.glob("*.tf")} == {p.name for p in REPO_ROOT.glob("*.tf")} >= {"main.tf", "variables.tf"}
     modules = {p.relative_to(REPO_ROOT) for p in REPO_ROOT.glob("modules/*/*.tf")}
     assert modules and modules == {p.relative_to(staged) for p in staged.glob("modules/*/*.tf")}
+
+
+def test_the_s3_backend_override_of_a_concurrent_remote_plan_is_not_staged(repo: Path, tmp_path: Path) -> None:
+    """`make plan --backend-config` has it in the root while it runs; a staged local-stack run keeps local state."""
+    (repo / BACKEND_OVERRIDE).write_text(OVERRIDE_TEXT)
+    assert _files(staging.stage_root_module(tmp_path / "stage", with_dist=False)) == STAGED

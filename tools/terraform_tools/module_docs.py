@@ -45,8 +45,10 @@ class Output:
 
 
 def targets(root: Path) -> list[tuple[Path, Path]]:
-    """(module directory, document) pairs: every module README, and docs/modules.md for the root module."""
-    pairs = [(d, d / "README.md") for d in sorted((root / "modules").iterdir()) if (d / "main.tf").is_file()]
+    """(module directory, document) pairs: every module's and bootstrap configuration's README, and
+    docs/modules.md for the root module."""
+    pairs = [(d, d / "README.md") for parent in ("modules", "bootstrap") if (root / parent).is_dir()
+             for d in sorted((root / parent).iterdir()) if (d / "main.tf").is_file()]
     if (root / "main.tf").is_file() and (root / "docs" / "modules.md").is_file():
         pairs.append((root, root / "docs" / "modules.md"))
     return pairs

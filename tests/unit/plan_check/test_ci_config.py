@@ -60,3 +60,23 @@ def test_precommit_local_hooks_point_at_existing_tools() -> None:
             assert (REPO / entry[0]).is_file(), hook["id"]
         if entry[1:3] == ["-m", entry[2]]:
             assert (REPO / "tools" / entry[2].replace(".", "/")).with_suffix(".py").is_file() or entry[2] == "ruff", hook["id"]
+
+
+def test_plan_job_plans_against_the_remote_state_holding_its_lock() -> None:
+    """Without the S3 state the plan compares against nothing: every replace looks like a create."""
+    steps = _steps("plan")
+    names = [step.get("name", "") for step in steps]
+    settings = steps[names.index("Remote state settings -> build/state.s3.tfbackend")]
+    assert settings["env"] == {"TF_STATE_BACKEND_CONFIG": "${{ vars.TF_STATE_BACKEND_CONFIG }}"}
+    assert '> build/state.s3.tfbackend' in settings["run"] and "exit 1" in settings["run"]
+    plan = steps[names.index("terraform plan -> build/plan.json")]
+    assert names.index(settings["name"]) < names.index(plan["name"])
+    args = shlex.split(re.search(r'ARGS="([^"]*)"', plan["run"]).group(1))
+    assert args[args.index("--backend-config") + 1] == "build/state.s3.tfbackend"
+    assert "-lock=false" not in args and any(a.startswith("-lock-timeout=") for a in args)
+    assert "TF_STATE_BACKEND_CONFIG" in WORKFLOW.read_text().split("\nname:")[0], "the header lists the variable to set"
+
+
+def test_terraform_test_step_covers_the_bootstrap_configurations() -> None:
+    step = next(s for s in _steps("checks") if s.get("name", "").startswith("terraform test"))
+    assert "bootstrap/*/" in step["run"] and "modules/*/" in step["run"]
