@@ -88,3 +88,20 @@ def test_command_exits_nonzero_with_one_line_per_problem(tmp_path: Path, body: s
     assert result.returncode == code, result.stderr
     assert result.stderr.count("\n") == code
     assert ("passes batch, which" in result.stderr) == bool(code)
+
+
+def test_module_that_reads_artifacts_must_be_shown_with_artifact_root(tmp_path: Path) -> None:
+    """Outside this repository path.root is not where dist/ is, so a copied example must say where it is."""
+    module = tmp_path / "modules" / "lambda-layer"
+    module.mkdir(parents=True)
+    for name in ("variables.tf", "outputs.tf"):
+        shutil.copy(REPO_ROOT / "modules" / "lambda-layer" / name, module / name)
+    body = '  layer_name = "common"\n  artifact   = local.manifest.artifacts["common"]'
+    readme = tmp_path / "README.md"
+    readme.write_text(_example(body, source="git::https://example.com/x.git//modules/lambda-layer?ref=v1"))
+    assert readme_examples.check(tmp_path) == [
+        'README.md:5: module "mapping" omits artifact_root: outside this repository the module cannot find the zips; '
+        "set it to the directory `make build` wrote dist/ into",
+    ]
+    readme.write_text(_example(body + "\n  artifact_root = local.build_root", source="git::https://example.com/x.git//modules/lambda-layer?ref=v1"))
+    assert readme_examples.check(tmp_path) == []
