@@ -138,13 +138,17 @@ variable "report_batch_item_failures" {
 }
 
 variable "on_failure_destination_arn" {
-  description = "SQS queue, SNS topic or S3 bucket ARN that receives the metadata of batches that exhausted their retries. Required unless allow_no_on_failure_destination is true."
+  description = "Standard SQS queue, standard SNS topic or S3 bucket ARN that receives the metadata of batches that exhausted their retries (not a FIFO queue or topic: Lambda cannot deliver to them). Required unless allow_no_on_failure_destination is true."
   type        = string
   default     = null
 
   validation {
     condition     = var.on_failure_destination_arn == null || can(regex("^arn:aws[a-z-]*:(sqs|sns):[a-z0-9-]+:[0-9]{12}:[a-zA-Z0-9_.-]+$|^arn:aws[a-z-]*:s3:::[a-z0-9.-]{3,63}$", var.on_failure_destination_arn))
     error_message = "on_failure_destination_arn must be an SQS queue, SNS topic or S3 bucket ARN."
+  }
+  validation {
+    condition     = var.on_failure_destination_arn == null || !can(regex("^arn:[^:]+:(sqs|sns):.*\\.fifo$", var.on_failure_destination_arn))
+    error_message = "on_failure_destination_arn must not be a FIFO queue or topic (.fifo): Lambda delivers failed-batch records only to standard SQS queues and SNS topics."
   }
   validation {
     condition     = var.on_failure_destination_arn != null || var.allow_no_on_failure_destination
