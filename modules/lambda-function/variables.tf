@@ -210,7 +210,7 @@ variable "tracing_mode" {
 }
 
 variable "policy_statements" {
-  description = "IAM statements for the function's role, e.g. the iam_statements outputs of kinesis-event-source, lambda-destinations and rds-proxy. Resources must be exact ARNs (no \"*\")."
+  description = "IAM statements for the function's role, e.g. the iam_statements outputs of kinesis-event-source, lambda-destinations and rds-proxy. Actions are exact service:Action names (no wildcards); resources name their resource (no \"*\", no wildcard in an ARN's account, region, resource type or resource name; one after the name is allowed, e.g. arn:aws:s3:::bucket/prefix*)."
   type = list(object({
     sid       = string
     actions   = list(string)
@@ -224,8 +224,17 @@ variable "policy_statements" {
   default = []
 
   validation {
-    condition     = alltrue([for s in var.policy_statements : length(s.resources) > 0 && !contains(s.resources, "*") && !contains(s.actions, "*")])
-    error_message = "policy_statements must name exact resources: no \"*\" resource or action, and at least one resource per statement."
+    condition     = alltrue([for s in var.policy_statements : length(s.actions) > 0 && alltrue([for a in s.actions : can(regex("^[a-z0-9-]+:[A-Za-z0-9]+$", a))])])
+    error_message = "policy_statements actions must be exact service:Action names, at least one per statement: no wildcards (\"*\", \"s3:*\" and \"s3:Get*\" are rejected)."
+  }
+  validation {
+    # Allowed: an S3 bucket with any key pattern, or any other ARN whose partition, service, region,
+    # account, first resource segment and (after "type/" or "type:") resource name have no wildcard.
+    condition = alltrue([for s in var.policy_statements : length(s.resources) > 0 && alltrue([for r in s.resources :
+      can(regex("^arn:[^:*?]+:s3:::[^/*?]+(/.*)?$", r)) ||
+      can(regex("^arn:[^:*?]+:[^:*?]+:[^:*?]*:[^:*?]*:[^:/*?]+(:[^:*?]+(:.*)?|/[^:/*?]+([:/].*)?)?$", r))
+    ])])
+    error_message = "policy_statements resources must each name one resource, at least one per statement: not \"*\", and no wildcard in an ARN's partition, service, region, account, resource type or resource name (\"arn:aws:sqs:eu-west-1:111122223333:*\", \"...:function:*\", \"...:stream/*\" and \"arn:aws:s3:::*\" are rejected). A wildcard after the name is allowed: \"arn:aws:s3:::bucket/prefix*\", \"...:log-group:/app/x:*\", \"...:table/orders/index/*\"."
   }
   validation {
     condition     = alltrue([for s in var.policy_statements : can(regex("^[A-Za-z0-9]+$", s.sid))])

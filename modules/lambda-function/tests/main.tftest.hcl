@@ -242,6 +242,132 @@ run "wildcard_statement_is_rejected" {
   expect_failures = [var.policy_statements]
 }
 
+run "every_action_is_rejected" {
+  command = plan
+  variables {
+    policy_statements = [{ sid = "Wide", actions = ["*"], resources = ["arn:aws:s3:::archive/*"] }]
+  }
+  expect_failures = [var.policy_statements]
+}
+
+run "service_wide_action_is_rejected" {
+  command = plan
+  variables {
+    policy_statements = [{ sid = "Wide", actions = ["s3:*"], resources = ["arn:aws:s3:::archive/*"] }]
+  }
+  expect_failures = [var.policy_statements]
+}
+
+run "action_prefix_wildcard_is_rejected" {
+  command = plan
+  variables {
+    policy_statements = [{ sid = "Wide", actions = ["s3:Get*"], resources = ["arn:aws:s3:::archive/*"] }]
+  }
+  expect_failures = [var.policy_statements]
+}
+
+run "every_queue_of_the_account_is_rejected" {
+  command = plan
+  variables {
+    policy_statements = [{ sid = "Wide", actions = ["sqs:SendMessage"], resources = ["arn:aws:sqs:eu-west-1:111122223333:*"] }]
+  }
+  expect_failures = [var.policy_statements]
+}
+
+run "queue_name_prefix_is_rejected" {
+  command = plan
+  variables {
+    policy_statements = [{ sid = "Wide", actions = ["sqs:SendMessage"], resources = ["arn:aws:sqs:eu-west-1:111122223333:orders-*"] }]
+  }
+  expect_failures = [var.policy_statements]
+}
+
+run "every_function_is_rejected" {
+  command = plan
+  variables {
+    policy_statements = [{ sid = "Wide", actions = ["sqs:SendMessage"], resources = ["arn:aws:lambda:eu-west-1:111122223333:function:*"] }]
+  }
+  expect_failures = [var.policy_statements]
+}
+
+run "every_stream_is_rejected" {
+  command = plan
+  variables {
+    policy_statements = [{ sid = "Wide", actions = ["sqs:SendMessage"], resources = ["arn:aws:kinesis:eu-west-1:111122223333:stream/*"] }]
+  }
+  expect_failures = [var.policy_statements]
+}
+
+run "every_bucket_is_rejected" {
+  command = plan
+  variables {
+    policy_statements = [{ sid = "Wide", actions = ["sqs:SendMessage"], resources = ["arn:aws:s3:::*"] }]
+  }
+  expect_failures = [var.policy_statements]
+}
+
+run "bucket_name_prefix_is_rejected" {
+  command = plan
+  variables {
+    policy_statements = [{ sid = "Wide", actions = ["sqs:SendMessage"], resources = ["arn:aws:s3:::clicks-*"] }]
+  }
+  expect_failures = [var.policy_statements]
+}
+
+run "log_group_name_prefix_is_rejected" {
+  command = plan
+  variables {
+    policy_statements = [{ sid = "Wide", actions = ["sqs:SendMessage"], resources = ["arn:aws:logs:eu-west-1:111122223333:log-group:/aws/lambda/*"] }]
+  }
+  expect_failures = [var.policy_statements]
+}
+
+run "any_region_is_rejected" {
+  command = plan
+  variables {
+    policy_statements = [{ sid = "Wide", actions = ["sqs:SendMessage"], resources = ["arn:aws:sqs:*:111122223333:orders"] }]
+  }
+  expect_failures = [var.policy_statements]
+}
+
+run "any_account_is_rejected" {
+  command = plan
+  variables {
+    policy_statements = [{ sid = "Wide", actions = ["sqs:SendMessage"], resources = ["arn:aws:sqs:eu-west-1:*:orders"] }]
+  }
+  expect_failures = [var.policy_statements]
+}
+
+run "statement_without_resources_is_rejected" {
+  command = plan
+  variables {
+    policy_statements = [{ sid = "Nothing", actions = ["sqs:SendMessage"], resources = [] }]
+  }
+  expect_failures = [var.policy_statements]
+}
+
+run "wildcards_after_the_resource_name_are_allowed" {
+  command = plan
+  variables {
+    policy_statements = [{
+      sid     = "Narrowed"
+      actions = ["s3:PutObject", "logs:PutLogEvents", "dynamodb:Query", "lambda:InvokeFunction"]
+      resources = [
+        "arn:aws:s3:::archive/failed/*",
+        "arn:aws:s3:::archive/*",
+        "arn:aws:logs:eu-west-1:111122223333:log-group:/app/orders:*",
+        "arn:aws:dynamodb:eu-west-1:111122223333:table/orders/index/*",
+        "arn:aws:lambda:eu-west-1:111122223333:function:fallback:*",
+        "arn:aws:kinesis:eu-west-1:111122223333:stream/clicks/consumer/*",
+      ]
+    }]
+  }
+  assert {
+    condition     = length([for s in jsondecode(aws_iam_role_policy.this.policy).Statement : s if s.Sid == "Narrowed"][0].Resource) == 6
+    error_message = "object prefixes, a log group's streams, a table's indexes, a function's qualifiers and a stream's consumers name one resource and must be accepted"
+  }
+}
+
 run "unsupported_log_retention_is_rejected" {
   command = plan
   variables {
