@@ -188,7 +188,7 @@ variable "log_retention_in_days" {
 }
 
 variable "log_kms_key_arn" {
-  description = "KMS key ARN that encrypts the log group; null uses CloudWatch's default encryption. The key policy must allow the logs service."
+  description = "KMS key ARN that encrypts the log group instead of the module's own key (set create_log_kms_key = false with it); its policy must allow the logs service."
   type        = string
   default     = null
 
@@ -196,6 +196,16 @@ variable "log_kms_key_arn" {
     condition     = var.log_kms_key_arn == null || can(regex("^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/.+$", var.log_kms_key_arn))
     error_message = "log_kms_key_arn must be null or a KMS key ARN."
   }
+  validation {
+    condition     = var.log_kms_key_arn == null || !var.create_log_kms_key
+    error_message = "log_kms_key_arn is given: set create_log_kms_key = false, or the module creates a key of its own as well."
+  }
+}
+
+variable "create_log_kms_key" {
+  description = "Create a customer-managed KMS key (yearly rotation, a policy that admits CloudWatch Logs for this log group only) that encrypts the log group; about $1/month, see the README. false: log_kms_key_arn encrypts it, or, when that is null too, CloudWatch's default encryption, which the encryption-at-rest plan check reports. A flag rather than the absence of log_kms_key_arn, because that ARN is often known only after apply and the number of keys must be known at plan."
+  type        = bool
+  default     = true
 }
 
 variable "tracing_mode" {

@@ -1,6 +1,6 @@
 mock_provider "aws" {
   mock_data "aws_partition" {
-    defaults = { partition = "aws" }
+    defaults = { partition = "aws", dns_suffix = "amazonaws.com" }
   }
   mock_data "aws_region" {
     defaults = { id = "eu-west-1", name = "eu-west-1" }
@@ -61,6 +61,59 @@ run "manifest_entry_becomes_the_function" {
   assert {
     condition     = length(aws_s3_object.artifact) == 0
     error_message = "small zips must not go through S3"
+  }
+}
+
+run "log_group_is_encrypted_with_its_own_key_by_default" {
+  command = plan
+
+  override_resource {
+    target          = aws_kms_key.logs
+    override_during = plan
+    values          = { arn = "arn:aws:kms:eu-west-1:111122223333:key/logs" }
+  }
+
+  assert {
+    condition     = length(aws_kms_key.logs) == 1 && aws_kms_key.logs[0].enable_key_rotation && aws_cloudwatch_log_group.this.kms_key_id == "arn:aws:kms:eu-west-1:111122223333:key/logs"
+    error_message = "with module defaults the log group must be encrypted with a rotated key of its own"
+  }
+  assert {
+    condition = [for s in jsondecode(aws_kms_key.logs[0].policy).Statement : s if s.Sid == "CloudWatchLogsEncryptsThisLogGroup"][0] == {
+      Sid       = "CloudWatchLogsEncryptsThisLogGroup"
+      Effect    = "Allow"
+      Principal = { Service = "logs.eu-west-1.amazonaws.com" }
+      Action    = ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"]
+      Resource  = "*"
+      Condition = { ArnEquals = { "kms:EncryptionContext:aws:logs:arn" = "arn:aws:logs:eu-west-1:111122223333:log-group:/aws/lambda/processor" } }
+    }
+    error_message = "the key policy must let CloudWatch Logs use the key for this log group only"
+  }
+  assert {
+    condition     = [for s in jsondecode(aws_kms_key.logs[0].policy).Statement : s.Principal if s.Sid == "AccountManagesKeyThroughIam"][0] == { AWS = "arn:aws:iam::111122223333:root" }
+    error_message = "the account must be able to manage the key through IAM"
+  }
+}
+
+run "callers_log_key_replaces_the_module_key" {
+  command = plan
+  variables {
+    create_log_kms_key = false
+    log_kms_key_arn    = "arn:aws:kms:eu-west-1:111122223333:key/pipeline"
+  }
+  assert {
+    condition     = length(aws_kms_key.logs) == 0 && aws_cloudwatch_log_group.this.kms_key_id == "arn:aws:kms:eu-west-1:111122223333:key/pipeline" && output.log_kms_key_arn == "arn:aws:kms:eu-west-1:111122223333:key/pipeline"
+    error_message = "a key passed in encrypts the log group and the module creates none"
+  }
+}
+
+run "log_key_can_be_opted_out" {
+  command = plan
+  variables {
+    create_log_kms_key = false
+  }
+  assert {
+    condition     = length(aws_kms_key.logs) == 0 && aws_cloudwatch_log_group.this.kms_key_id == null
+    error_message = "create_log_kms_key = false leaves the log group on CloudWatch's default encryption, with no key"
   }
 }
 
@@ -419,7 +472,16 @@ run "invalid_kms_key_arn_is_rejected" {
 run "invalid_log_kms_key_arn_is_rejected" {
   command = plan
   variables {
-    log_kms_key_arn = "alias/logs"
+    create_log_kms_key = false
+    log_kms_key_arn    = "alias/logs"
+  }
+  expect_failures = [var.log_kms_key_arn]
+}
+
+run "log_key_beside_the_module_key_is_rejected" {
+  command = plan
+  variables {
+    log_kms_key_arn = "arn:aws:kms:eu-west-1:111122223333:key/pipeline"
   }
   expect_failures = [var.log_kms_key_arn]
 }
