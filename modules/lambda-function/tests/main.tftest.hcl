@@ -250,6 +250,44 @@ run "environment_over_4kb_is_rejected" {
   expect_failures = [var.environment_variables]
 }
 
+run "environment_of_exactly_4096_bytes_is_accepted" {
+  command = plan
+  variables {
+    # {"BIG":"..."} is 10 bytes around the value: 4081 spaces, "<&>" (escaped by jsonencode, not by
+    # AWS's measure) and an é of two bytes make 4086, so 4096 in all.
+    environment_variables = { BIG = "${format("%4081s", "")}<&>é" }
+  }
+  assert {
+    condition     = length(aws_lambda_function.this.environment[0].variables["BIG"]) == 4085
+    error_message = "4096 bytes as AWS measures them is within the limit"
+  }
+}
+
+run "environment_of_4097_bytes_is_rejected" {
+  command = plan
+  variables {
+    environment_variables = { BIG = "${format("%4082s", "")}<&>é" }
+  }
+  expect_failures = [var.environment_variables]
+}
+
+run "environment_counts_bytes_not_characters" {
+  command = plan
+  variables {
+    # 3,000 characters, 6,000 bytes: the character count passed before.
+    environment_variables = { TEXT = replace(format("%3000s", ""), " ", "é") }
+  }
+  expect_failures = [var.environment_variables]
+}
+
+run "one_character_environment_name_is_rejected" {
+  command = plan
+  variables {
+    environment_variables = { A = "x" }
+  }
+  expect_failures = [var.environment_variables]
+}
+
 run "reserved_environment_name_is_rejected" {
   command = plan
   variables {
