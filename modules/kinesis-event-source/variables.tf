@@ -185,13 +185,17 @@ variable "tumbling_window_in_seconds" {
 }
 
 variable "filter_patterns" {
-  description = "Event filtering: JSON patterns (at most 5); a record is processed when any pattern matches, others are dropped."
+  description = "Event filtering: JSON patterns; a record is processed when any pattern matches, others are dropped. Lambda's default quota is 5 filters per event source mapping, which AWS raises on request up to 10: more than 10 is rejected here, 6-10 only work where the quota was raised."
   type        = list(string)
   default     = []
 
   validation {
-    condition     = length(var.filter_patterns) <= 5 && alltrue([for p in var.filter_patterns : can(jsondecode(p))])
-    error_message = "filter_patterns must be at most 5 valid JSON patterns, e.g. {\"data\": {\"type\": [\"click\"]}}."
+    condition     = alltrue([for p in var.filter_patterns : can(jsondecode(p))])
+    error_message = "filter_patterns must be valid JSON patterns, e.g. {\"data\": {\"type\": [\"click\"]}}."
+  }
+  validation {
+    condition     = length(var.filter_patterns) <= 10
+    error_message = "filter_patterns: at most 10 filters per event source mapping, AWS's hard limit (the default quota is 5; ask AWS to raise it for 6-10). Merge patterns that test the same field."
   }
 }
 

@@ -295,6 +295,25 @@ run "unknown_starting_position_is_rejected" {
   expect_failures = [var.starting_position]
 }
 
+run "ten_filters_are_accepted" {
+  command = plan
+  variables {
+    filter_patterns = [for i in range(10) : jsonencode({ data = { type = ["t${i}"] } })]
+  }
+  assert {
+    condition     = length(aws_lambda_event_source_mapping.this.filter_criteria[0].filter) == 10
+    error_message = "AWS raises the filter quota up to 10 on request, so 10 patterns must plan"
+  }
+}
+
+run "eleven_filters_are_rejected" {
+  command = plan
+  variables {
+    filter_patterns = [for i in range(11) : jsonencode({ data = { type = ["t${i}"] } })]
+  }
+  expect_failures = [var.filter_patterns]
+}
+
 run "invalid_filter_pattern_is_rejected" {
   command = plan
   variables {
