@@ -53,8 +53,9 @@ fmt: venv ## Format Terraform and fix ruff findings
 docs: venv ## Regenerate the inputs/outputs tables of every module README
 	$(PYTHON) -m terraform_tools.module_docs
 
-docs-check: venv ## Fail when a module README is stale
+docs-check: venv ## Fail when a module README is stale or its HCL examples call a module wrongly
 	$(PYTHON) -m terraform_tools.module_docs --check
+	$(PYTHON) -m terraform_tools.readme_examples
 
 checkov: venv ## Security scan of all Terraform (zero failed checks)
 	scripts/checkov

@@ -434,6 +434,7 @@ module "stream_processor" {
   kms_key_arn                    = aws_kms_key.pipeline.arn
   log_retention_in_days          = var.log_retention_in_days
   log_kms_key_arn                = aws_kms_key.pipeline.arn
+  create_log_kms_key             = false
   vpc_config = {
     subnet_ids         = module.network.private_subnet_ids
     security_group_ids = [aws_security_group.functions.id]
@@ -507,6 +508,7 @@ module "failure_handler" {
   kms_key_arn           = aws_kms_key.pipeline.arn
   log_retention_in_days = var.log_retention_in_days
   log_kms_key_arn       = aws_kms_key.pipeline.arn
+  create_log_kms_key    = false
   vpc_config = {
     subnet_ids         = module.network.private_subnet_ids
     security_group_ids = [aws_security_group.functions.id]

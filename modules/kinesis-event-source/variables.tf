@@ -142,13 +142,17 @@ variable "report_batch_item_failures" {
 }
 
 variable "on_failure_destination_arn" {
-  description = "SQS queue, SNS topic or S3 bucket ARN that receives the metadata of batches that exhausted their retries. Required unless allow_no_on_failure_destination is true."
+  description = "Standard SQS queue, standard SNS topic or S3 bucket ARN that receives the metadata of batches that exhausted their retries (not a FIFO queue or topic: Lambda cannot deliver to them). Required unless allow_no_on_failure_destination is true."
   type        = string
   default     = null
 
   validation {
     condition     = var.on_failure_destination_arn == null || can(regex("^arn:aws[a-z-]*:(sqs|sns):[a-z0-9-]+:[0-9]{12}:[a-zA-Z0-9_.-]+$|^arn:aws[a-z-]*:s3:::[a-z0-9.-]{3,63}$", var.on_failure_destination_arn))
     error_message = "on_failure_destination_arn must be an SQS queue, SNS topic or S3 bucket ARN."
+  }
+  validation {
+    condition     = var.on_failure_destination_arn == null || !can(regex("^arn:[^:]+:(sqs|sns):.*\\.fifo$", var.on_failure_destination_arn))
+    error_message = "on_failure_destination_arn must not be a FIFO queue or topic (.fifo): Lambda delivers failed-batch records only to standard SQS queues and SNS topics."
   }
   validation {
     condition     = var.on_failure_destination_arn != null || var.allow_no_on_failure_destination
@@ -185,13 +189,17 @@ variable "tumbling_window_in_seconds" {
 }
 
 variable "filter_patterns" {
-  description = "Event filtering: JSON patterns (at most 5); a record is processed when any pattern matches, others are dropped."
+  description = "Event filtering: JSON patterns; a record is processed when any pattern matches, others are dropped. Lambda's default quota is 5 filters per event source mapping, which AWS raises on request up to 10: more than 10 is rejected here, 6-10 only work where the quota was raised."
   type        = list(string)
   default     = []
 
   validation {
-    condition     = length(var.filter_patterns) <= 5 && alltrue([for p in var.filter_patterns : can(jsondecode(p))])
-    error_message = "filter_patterns must be at most 5 valid JSON patterns, e.g. {\"data\": {\"type\": [\"click\"]}}."
+    condition     = alltrue([for p in var.filter_patterns : can(jsondecode(p))])
+    error_message = "filter_patterns must be valid JSON patterns, e.g. {\"data\": {\"type\": [\"click\"]}}."
+  }
+  validation {
+    condition     = length(var.filter_patterns) <= 10
+    error_message = "filter_patterns: at most 10 filters per event source mapping, AWS's hard limit (the default quota is 5; ask AWS to raise it for 6-10). Merge patterns that test the same field."
   }
 }
 

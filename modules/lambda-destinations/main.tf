@@ -3,6 +3,7 @@ locals {
   actions = {
     sqs    = "sqs:SendMessage"
     sns    = "sns:Publish"
+    s3     = "s3:PutObject"
     events = "events:PutEvents"
     lambda = "lambda:InvokeFunction"
   }
@@ -10,11 +11,19 @@ locals {
     OnSuccess = var.on_success_destination_arn
     OnFailure = var.on_failure_destination_arn
   } : outcome => arn if arn != null }
+  buckets = { for outcome, arn in local.targets : outcome => arn if split(":", arn)[2] == "s3" }
 
   iam_statements = concat(
     [for outcome, arn in local.targets : {
       sid        = "Deliver${outcome}"
       actions    = [local.actions[split(":", arn)[2]]]
+      resources  = [contains(keys(local.buckets), outcome) ? "${arn}/*" : arn]
+      conditions = []
+    }],
+    # An S3 destination needs s3:ListBucket on the bucket as well as s3:PutObject on its objects.
+    [for outcome, arn in local.buckets : {
+      sid        = "List${outcome}Bucket"
+      actions    = ["s3:ListBucket"]
       resources  = [arn]
       conditions = []
     }],

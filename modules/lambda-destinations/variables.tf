@@ -37,24 +37,32 @@ variable "maximum_event_age_in_seconds" {
 }
 
 variable "on_success_destination_arn" {
-  description = "SQS queue, SNS topic, EventBridge bus or Lambda function ARN that receives the record of each successful invocation; null for none."
+  description = "Standard SQS queue, standard SNS topic, EventBridge bus or Lambda function ARN that receives the record of each successful invocation; null for none. Not an S3 bucket (failures only) nor a FIFO queue or topic (Lambda cannot deliver to them)."
   type        = string
   default     = null
 
   validation {
     condition     = var.on_success_destination_arn == null || can(regex("^arn:aws[a-z-]*:(sqs:[a-z0-9-]+:[0-9]{12}:[a-zA-Z0-9_.-]+|sns:[a-z0-9-]+:[0-9]{12}:[a-zA-Z0-9_.-]+|events:[a-z0-9-]+:[0-9]{12}:event-bus/[a-zA-Z0-9_./-]+|lambda:[a-z0-9-]+:[0-9]{12}:function:[a-zA-Z0-9_-]+(:[a-zA-Z0-9$_-]+)?)$", var.on_success_destination_arn))
-    error_message = "on_success_destination_arn must be an SQS queue, SNS topic, EventBridge event bus or Lambda function ARN."
+    error_message = "on_success_destination_arn must be an SQS queue, SNS topic, EventBridge event bus or Lambda function ARN (an S3 bucket takes failures only)."
+  }
+  validation {
+    condition     = var.on_success_destination_arn == null || !can(regex("^arn:[^:]+:(sqs|sns):.*\\.fifo$", var.on_success_destination_arn))
+    error_message = "on_success_destination_arn must not be a FIFO queue or topic (.fifo): Lambda delivers invocation records only to standard SQS queues and SNS topics."
   }
 }
 
 variable "on_failure_destination_arn" {
-  description = "SQS queue, SNS topic, EventBridge bus or Lambda function ARN that receives events whose retries are exhausted. Required unless allow_no_on_failure_destination is true."
+  description = "Standard SQS queue, standard SNS topic, S3 bucket, EventBridge bus or Lambda function ARN that receives the record of events whose retries are exhausted (not a FIFO queue or topic: Lambda cannot deliver to them). Required unless allow_no_on_failure_destination is true."
   type        = string
   default     = null
 
   validation {
-    condition     = var.on_failure_destination_arn == null || can(regex("^arn:aws[a-z-]*:(sqs:[a-z0-9-]+:[0-9]{12}:[a-zA-Z0-9_.-]+|sns:[a-z0-9-]+:[0-9]{12}:[a-zA-Z0-9_.-]+|events:[a-z0-9-]+:[0-9]{12}:event-bus/[a-zA-Z0-9_./-]+|lambda:[a-z0-9-]+:[0-9]{12}:function:[a-zA-Z0-9_-]+(:[a-zA-Z0-9$_-]+)?)$", var.on_failure_destination_arn))
-    error_message = "on_failure_destination_arn must be an SQS queue, SNS topic, EventBridge event bus or Lambda function ARN."
+    condition     = var.on_failure_destination_arn == null || can(regex("^arn:aws[a-z-]*:(sqs:[a-z0-9-]+:[0-9]{12}:[a-zA-Z0-9_.-]+|sns:[a-z0-9-]+:[0-9]{12}:[a-zA-Z0-9_.-]+|s3:::[a-z0-9.-]{3,63}|events:[a-z0-9-]+:[0-9]{12}:event-bus/[a-zA-Z0-9_./-]+|lambda:[a-z0-9-]+:[0-9]{12}:function:[a-zA-Z0-9_-]+(:[a-zA-Z0-9$_-]+)?)$", var.on_failure_destination_arn))
+    error_message = "on_failure_destination_arn must be an SQS queue, SNS topic, S3 bucket, EventBridge event bus or Lambda function ARN."
+  }
+  validation {
+    condition     = var.on_failure_destination_arn == null || !can(regex("^arn:[^:]+:(sqs|sns):.*\\.fifo$", var.on_failure_destination_arn))
+    error_message = "on_failure_destination_arn must not be a FIFO queue or topic (.fifo): Lambda delivers invocation records only to standard SQS queues and SNS topics."
   }
   validation {
     condition     = var.on_failure_destination_arn != null || var.allow_no_on_failure_destination
@@ -69,7 +77,7 @@ variable "allow_no_on_failure_destination" {
 }
 
 variable "destination_kms_key_arns" {
-  description = "Customer-managed KMS keys of encrypted destination queues/topics, to grant kms:GenerateDataKey and kms:Decrypt on them."
+  description = "Customer-managed KMS keys of encrypted destination queues, topics or buckets (SSE-KMS), to grant kms:GenerateDataKey and kms:Decrypt on them."
   type        = list(string)
   default     = []
 

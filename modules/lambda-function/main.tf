@@ -15,6 +15,10 @@ locals {
   log_group_arn = "${local.prefix}:logs:${local.account_scope}:log-group:/aws/lambda/${var.function_name}"
   s3_key        = "lambda/${var.function_name}/${replace(replace(var.artifact.source_code_hash, "/", "_"), "+", "-")}.zip"
 
+  # Secure by default: the log group gets a key of its own unless the caller opts out.
+  log_kms_key_arn = var.create_log_kms_key ? one(aws_kms_key.logs[*].arn) : var.log_kms_key_arn
+  logs_principal  = "logs.${data.aws_region.current.id}.${data.aws_partition.current.dns_suffix}"
+
   vpc_statements = var.vpc_config == null ? [] : [
     {
       sid     = "CreateEniInTheGivenSubnets"
@@ -101,11 +105,40 @@ resource "aws_iam_role_policy" "this" {
   policy = jsonencode(local.policy)
 }
 
+resource "aws_kms_key" "logs" {
+  count = var.create_log_kms_key ? 1 : 0
+
+  description         = "Encrypts the CloudWatch log group of the ${var.function_name} Lambda function"
+  enable_key_rotation = true
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [
+      {
+        # The account's IAM policies decide who manages the key (AWS's default key policy).
+        Sid       = "AccountManagesKeyThroughIam"
+        Effect    = "Allow"
+        Principal = { AWS = "${local.prefix}:iam::${data.aws_caller_identity.current.account_id}:root" }
+        Action    = "kms:*"
+        Resource  = "*"
+      },
+      {
+        # CloudWatch Logs uses the key for this function's log group and nothing else.
+        Sid       = "CloudWatchLogsEncryptsThisLogGroup"
+        Effect    = "Allow"
+        Principal = { Service = local.logs_principal }
+        Action    = ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"]
+        Resource  = "*"
+        Condition = { ArnEquals = { "kms:EncryptionContext:aws:logs:arn" = local.log_group_arn } }
+      },
+    ]
+  })
+  tags = var.tags
+}
+
 resource "aws_cloudwatch_log_group" "this" {
-  #checkov:skip=CKV_AWS_158:KMS for logs is the caller's choice (log_kms_key_arn); the key policy must admit the logs service, which this module cannot know. The reference root passes its key.
   name              = "/aws/lambda/${var.function_name}"
   retention_in_days = var.log_retention_in_days
-  kms_key_id        = var.log_kms_key_arn
+  kms_key_id        = local.log_kms_key_arn
   tags              = var.tags
 }
 

@@ -63,6 +63,11 @@ output "log_group_name" {
   value       = aws_cloudwatch_log_group.this.name
 }
 
+output "log_kms_key_arn" {
+  description = "KMS key that encrypts the log group: the key the module created, else log_kms_key_arn (null: CloudWatch's default encryption)."
+  value       = local.log_kms_key_arn
+}
+
 output "log_group_arn" {
   description = "ARN of the function's CloudWatch log group."
   value       = aws_cloudwatch_log_group.this.arn

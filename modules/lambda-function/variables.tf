@@ -97,17 +97,22 @@ variable "timeout" {
 }
 
 variable "environment_variables" {
-  description = "Environment variables of the function; AWS limits them to 4 KB in total and reserves some names (AWS_REGION, _HANDLER, ...)."
+  description = "Environment variables of the function. AWS limits them to 4 KB (4096 bytes) in total, counted as the UTF-8 bytes of one JSON object {\"KEY\":\"value\",...}; keys are at least two characters ([a-zA-Z][a-zA-Z0-9_]+) and some names are reserved (AWS_REGION, _HANDLER, ...)."
   type        = map(string)
   default     = {}
 
   validation {
-    condition     = sum(concat([0], [for k, v in var.environment_variables : length(k) + length(v)])) <= 4096
-    error_message = "environment_variables exceed 4 KB in total (keys plus values); move large values to SSM Parameter Store or Secrets Manager."
+    # AWS measures the variables as one JSON object (its error says "String measured: {...}"), in
+    # UTF-8 bytes. jsonencode escapes <, >, &, U+2028 and U+2029, which that measure does not: undone.
+    # Terraform has no byte length for text, but base64 does: n bytes encode to ceil(n/3)*4
+    # characters, so n = floor(unpadded length * 3 / 4).
+    condition = floor(length(replace(base64encode(replace(replace(replace(replace(replace(jsonencode(var.environment_variables),
+    "\\u003c", "<"), "\\u003e", ">"), "\\u0026", "&"), "\\u2028", "\u2028"), "\\u2029", "\u2029")), "=", "")) * 3 / 4) <= 4096
+    error_message = "environment_variables exceed 4 KB: AWS counts the UTF-8 bytes of the variables as one JSON object ({\"KEY\":\"value\",...}), so a non-ASCII character counts 2-4 bytes; move large values to SSM Parameter Store or Secrets Manager."
   }
   validation {
-    condition     = alltrue([for k in keys(var.environment_variables) : can(regex("^[a-zA-Z][a-zA-Z0-9_]*$", k))])
-    error_message = "environment_variables keys must start with a letter and contain only letters, digits and '_'."
+    condition     = alltrue([for k in keys(var.environment_variables) : can(regex("^[a-zA-Z][a-zA-Z0-9_]+$", k))])
+    error_message = "environment_variables keys must be at least two characters, start with a letter and contain only letters, digits and '_' (AWS's pattern [a-zA-Z][a-zA-Z0-9_]+)."
   }
   validation {
     condition = length(setintersection(keys(var.environment_variables), [
@@ -188,7 +193,7 @@ variable "log_retention_in_days" {
 }
 
 variable "log_kms_key_arn" {
-  description = "KMS key ARN that encrypts the log group; null uses CloudWatch's default encryption. The key policy must allow the logs service."
+  description = "KMS key ARN that encrypts the log group instead of the module's own key (set create_log_kms_key = false with it); its policy must allow the logs service."
   type        = string
   default     = null
 
@@ -196,6 +201,16 @@ variable "log_kms_key_arn" {
     condition     = var.log_kms_key_arn == null || can(regex("^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/.+$", var.log_kms_key_arn))
     error_message = "log_kms_key_arn must be null or a KMS key ARN."
   }
+  validation {
+    condition     = var.log_kms_key_arn == null || !var.create_log_kms_key
+    error_message = "log_kms_key_arn is given: set create_log_kms_key = false, or the module creates a key of its own as well."
+  }
+}
+
+variable "create_log_kms_key" {
+  description = "Create a customer-managed KMS key (yearly rotation, a policy that admits CloudWatch Logs for this log group only) that encrypts the log group; about $1/month, see the README. false: log_kms_key_arn encrypts it, or, when that is null too, CloudWatch's default encryption, which the encryption-at-rest plan check reports. A flag rather than the absence of log_kms_key_arn, because that ARN is often known only after apply and the number of keys must be known at plan."
+  type        = bool
+  default     = true
 }
 
 variable "tracing_mode" {
@@ -210,7 +225,7 @@ variable "tracing_mode" {
 }
 
 variable "policy_statements" {
-  description = "IAM statements for the function's role, e.g. the iam_statements outputs of kinesis-event-source, lambda-destinations and rds-proxy. Resources must be exact ARNs (no \"*\")."
+  description = "IAM statements for the function's role, e.g. the iam_statements outputs of kinesis-event-source, lambda-destinations and rds-proxy. Actions are exact service:Action names (no wildcards); resources name their resource (no \"*\", no wildcard in an ARN's account, region, resource type or resource name; one after the name is allowed, e.g. arn:aws:s3:::bucket/prefix*)."
   type = list(object({
     sid       = string
     actions   = list(string)
@@ -224,8 +239,17 @@ variable "policy_statements" {
   default = []
 
   validation {
-    condition     = alltrue([for s in var.policy_statements : length(s.resources) > 0 && !contains(s.resources, "*") && !contains(s.actions, "*")])
-    error_message = "policy_statements must name exact resources: no \"*\" resource or action, and at least one resource per statement."
+    condition     = alltrue([for s in var.policy_statements : length(s.actions) > 0 && alltrue([for a in s.actions : can(regex("^[a-z0-9-]+:[A-Za-z0-9]+$", a))])])
+    error_message = "policy_statements actions must be exact service:Action names, at least one per statement: no wildcards (\"*\", \"s3:*\" and \"s3:Get*\" are rejected)."
+  }
+  validation {
+    # Allowed: an S3 bucket with any key pattern, or any other ARN whose partition, service, region,
+    # account, first resource segment and (after "type/" or "type:") resource name have no wildcard.
+    condition = alltrue([for s in var.policy_statements : length(s.resources) > 0 && alltrue([for r in s.resources :
+      can(regex("^arn:[^:*?]+:s3:::[^/*?]+(/.*)?$", r)) ||
+      can(regex("^arn:[^:*?]+:[^:*?]+:[^:*?]*:[^:*?]*:[^:/*?]+(:[^:*?]+(:.*)?|/[^:/*?]+([:/].*)?)?$", r))
+    ])])
+    error_message = "policy_statements resources must each name one resource, at least one per statement: not \"*\", and no wildcard in an ARN's partition, service, region, account, resource type or resource name (\"arn:aws:sqs:eu-west-1:111122223333:*\", \"...:function:*\", \"...:stream/*\" and \"arn:aws:s3:::*\" are rejected). A wildcard after the name is allowed: \"arn:aws:s3:::bucket/prefix*\", \"...:log-group:/app/x:*\", \"...:table/orders/index/*\"."
   }
   validation {
     condition     = alltrue([for s in var.policy_statements : can(regex("^[A-Za-z0-9]+$", s.sid))])

@@ -181,6 +181,9 @@ def test_lambda_function_example_deploys_the_manifest_zip(examples: dict[str, Ap
     assert (config["MemorySize"], config["Timeout"], config["Runtime"]) == (512, 30, "python3.12")
     assert config["Environment"]["Variables"]["LOG_LEVEL"] == "INFO"
     assert applied.stack.outputs()["function_arn"] == config["FunctionArn"]
+    [group] = applied.client("logs").describe_log_groups(logGroupNamePrefix="/aws/lambda/example-stream-processor")["logGroups"]
+    key = applied.client("kms").describe_key(KeyId=group["kmsKeyId"])["KeyMetadata"]
+    assert key["KeyState"] == "Enabled" and key["KeyManager"] == "CUSTOMER", "with module defaults the logs are encrypted with the module's key"
 
 
 def test_lambda_function_versions_example_maps_the_stream_to_the_published_alias(examples: dict[str, Applied]) -> None:

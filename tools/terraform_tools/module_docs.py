@@ -22,7 +22,7 @@ from repo_paths import REPO_ROOT
 
 BEGIN = "<!-- BEGIN_TF_DOCS -->"
 END = "<!-- END_TF_DOCS -->"
-_PARSE_OPTIONS = SerializationOptions(with_comments=False, explicit_blocks=False, strip_string_quotes=True)
+PARSE_OPTIONS = SerializationOptions(with_comments=False, explicit_blocks=False, strip_string_quotes=True)
 
 
 class DocsError(Exception):
@@ -59,7 +59,7 @@ def _blocks(module_dir: Path, kind: str) -> list[tuple[str, dict[str, Any]]]:
     for tf in sorted(module_dir.glob("*.tf")):
         try:
             with tf.open() as handle:
-                parsed = hcl2.load(handle, serialization_options=_PARSE_OPTIONS)
+                parsed = hcl2.load(handle, serialization_options=PARSE_OPTIONS)
         except Exception as exc:  # the parser raises several unrelated types
             raise DocsError(f"{tf}: cannot parse HCL ({type(exc).__name__}: {str(exc).splitlines()[0]}); run `terraform validate` there") from exc
         for block in parsed.get(kind, []):

@@ -146,6 +146,29 @@ run "s3_destination_grants_put_on_objects" {
     condition     = one([for s in output.iam_statements : s.resources if s.sid == "WriteFailedBatchesToBucket"]) == ["arn:aws:s3:::clicks-failures/*"]
     error_message = "an S3 destination needs s3:PutObject on the bucket's objects"
   }
+  assert {
+    condition = [for s in output.iam_statements : s if startswith(s.actions[0], "s3:")] == [
+      { sid = "WriteFailedBatchesToBucket", actions = ["s3:PutObject"], resources = ["arn:aws:s3:::clicks-failures/*"], conditions = [] },
+      { sid = "ListFailureBucket", actions = ["s3:ListBucket"], resources = ["arn:aws:s3:::clicks-failures"], conditions = [] },
+    ]
+    error_message = "an S3 destination needs exactly s3:PutObject on its objects and s3:ListBucket on the bucket"
+  }
+}
+
+run "fifo_queue_destination_is_rejected" {
+  command = plan
+  variables {
+    on_failure_destination_arn = "arn:aws:sqs:eu-west-1:111122223333:failed-batches.fifo"
+  }
+  expect_failures = [var.on_failure_destination_arn]
+}
+
+run "fifo_topic_destination_is_rejected" {
+  command = plan
+  variables {
+    on_failure_destination_arn = "arn:aws:sns:eu-west-1:111122223333:failed-batches.fifo"
+  }
+  expect_failures = [var.on_failure_destination_arn]
 }
 
 run "explicit_opt_out_of_destination" {
@@ -270,6 +293,25 @@ run "unknown_starting_position_is_rejected" {
     starting_position = "EARLIEST"
   }
   expect_failures = [var.starting_position]
+}
+
+run "ten_filters_are_accepted" {
+  command = plan
+  variables {
+    filter_patterns = [for i in range(10) : jsonencode({ data = { type = ["t${i}"] } })]
+  }
+  assert {
+    condition     = length(aws_lambda_event_source_mapping.this.filter_criteria[0].filter) == 10
+    error_message = "AWS raises the filter quota up to 10 on request, so 10 patterns must plan"
+  }
+}
+
+run "eleven_filters_are_rejected" {
+  command = plan
+  variables {
+    filter_patterns = [for i in range(11) : jsonencode({ data = { type = ["t${i}"] } })]
+  }
+  expect_failures = [var.filter_patterns]
 }
 
 run "invalid_filter_pattern_is_rejected" {

@@ -69,12 +69,58 @@ run "missing_failure_destination_is_rejected" {
   expect_failures = [var.on_failure_destination_arn]
 }
 
-run "s3_destination_is_rejected" {
+run "s3_bucket_takes_failures_with_put_and_list" {
   command = plan
   variables {
-    on_failure_destination_arn = "arn:aws:s3:::bucket"
+    on_success_destination_arn = null
+    on_failure_destination_arn = "arn:aws:s3:::handler-failures"
+  }
+  assert {
+    condition     = aws_lambda_function_event_invoke_config.this.destination_config[0].on_failure[0].destination == "arn:aws:s3:::handler-failures"
+    error_message = "an S3 bucket is a valid on-failure destination"
+  }
+  assert {
+    condition = output.iam_statements == [
+      { sid = "DeliverOnFailure", actions = ["s3:PutObject"], resources = ["arn:aws:s3:::handler-failures/*"], conditions = [] },
+      { sid = "ListOnFailureBucket", actions = ["s3:ListBucket"], resources = ["arn:aws:s3:::handler-failures"], conditions = [] },
+    ]
+    error_message = "an S3 destination needs s3:PutObject on the bucket's objects and s3:ListBucket on the bucket, nothing more"
+  }
+}
+
+run "fifo_queue_on_failure_is_rejected" {
+  command = plan
+  variables {
+    on_failure_destination_arn = "arn:aws:sqs:eu-west-1:111122223333:handler-failed.fifo"
   }
   expect_failures = [var.on_failure_destination_arn]
+}
+
+run "fifo_topic_on_failure_is_rejected" {
+  command = plan
+  variables {
+    on_failure_destination_arn = "arn:aws:sns:eu-west-1:111122223333:handler-failed.fifo"
+  }
+  expect_failures = [var.on_failure_destination_arn]
+}
+
+run "fifo_queue_on_success_is_rejected" {
+  command = plan
+  variables {
+    on_success_destination_arn = "arn:aws:sqs:eu-west-1:111122223333:handler-succeeded.fifo"
+  }
+  expect_failures = [var.on_success_destination_arn]
+}
+
+run "event_bus_named_like_fifo_is_accepted" {
+  command = plan
+  variables {
+    on_success_destination_arn = "arn:aws:events:eu-west-1:111122223333:event-bus/outcomes.fifo"
+  }
+  assert {
+    condition     = aws_lambda_function_event_invoke_config.this.destination_config[0].on_success[0].destination == "arn:aws:events:eu-west-1:111122223333:event-bus/outcomes.fifo"
+    error_message = "only SQS queues and SNS topics have FIFO variants; an event bus name may end in .fifo"
+  }
 }
 
 run "retries_3_are_rejected" {
@@ -125,7 +171,7 @@ run "invalid_function_name_is_rejected" {
   expect_failures = [var.function_name]
 }
 
-run "invalid_on_success_destination_arn_is_rejected" {
+run "s3_bucket_on_success_is_rejected" {
   command = plan
   variables {
     on_success_destination_arn = "arn:aws:s3:::bucket"

@@ -1,6 +1,6 @@
 mock_provider "aws" {
   mock_data "aws_partition" {
-    defaults = { partition = "aws" }
+    defaults = { partition = "aws", dns_suffix = "amazonaws.com" }
   }
   mock_data "aws_region" {
     defaults = { id = "eu-west-1", name = "eu-west-1" }
@@ -61,6 +61,59 @@ run "manifest_entry_becomes_the_function" {
   assert {
     condition     = length(aws_s3_object.artifact) == 0
     error_message = "small zips must not go through S3"
+  }
+}
+
+run "log_group_is_encrypted_with_its_own_key_by_default" {
+  command = plan
+
+  override_resource {
+    target          = aws_kms_key.logs
+    override_during = plan
+    values          = { arn = "arn:aws:kms:eu-west-1:111122223333:key/logs" }
+  }
+
+  assert {
+    condition     = length(aws_kms_key.logs) == 1 && aws_kms_key.logs[0].enable_key_rotation && aws_cloudwatch_log_group.this.kms_key_id == "arn:aws:kms:eu-west-1:111122223333:key/logs"
+    error_message = "with module defaults the log group must be encrypted with a rotated key of its own"
+  }
+  assert {
+    condition = [for s in jsondecode(aws_kms_key.logs[0].policy).Statement : s if s.Sid == "CloudWatchLogsEncryptsThisLogGroup"][0] == {
+      Sid       = "CloudWatchLogsEncryptsThisLogGroup"
+      Effect    = "Allow"
+      Principal = { Service = "logs.eu-west-1.amazonaws.com" }
+      Action    = ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"]
+      Resource  = "*"
+      Condition = { ArnEquals = { "kms:EncryptionContext:aws:logs:arn" = "arn:aws:logs:eu-west-1:111122223333:log-group:/aws/lambda/processor" } }
+    }
+    error_message = "the key policy must let CloudWatch Logs use the key for this log group only"
+  }
+  assert {
+    condition     = [for s in jsondecode(aws_kms_key.logs[0].policy).Statement : s.Principal if s.Sid == "AccountManagesKeyThroughIam"][0] == { AWS = "arn:aws:iam::111122223333:root" }
+    error_message = "the account must be able to manage the key through IAM"
+  }
+}
+
+run "callers_log_key_replaces_the_module_key" {
+  command = plan
+  variables {
+    create_log_kms_key = false
+    log_kms_key_arn    = "arn:aws:kms:eu-west-1:111122223333:key/pipeline"
+  }
+  assert {
+    condition     = length(aws_kms_key.logs) == 0 && aws_cloudwatch_log_group.this.kms_key_id == "arn:aws:kms:eu-west-1:111122223333:key/pipeline" && output.log_kms_key_arn == "arn:aws:kms:eu-west-1:111122223333:key/pipeline"
+    error_message = "a key passed in encrypts the log group and the module creates none"
+  }
+}
+
+run "log_key_can_be_opted_out" {
+  command = plan
+  variables {
+    create_log_kms_key = false
+  }
+  assert {
+    condition     = length(aws_kms_key.logs) == 0 && aws_cloudwatch_log_group.this.kms_key_id == null
+    error_message = "create_log_kms_key = false leaves the log group on CloudWatch's default encryption, with no key"
   }
 }
 
@@ -197,6 +250,44 @@ run "environment_over_4kb_is_rejected" {
   expect_failures = [var.environment_variables]
 }
 
+run "environment_of_exactly_4096_bytes_is_accepted" {
+  command = plan
+  variables {
+    # {"BIG":"..."} is 10 bytes around the value: 4081 spaces, "<&>" (escaped by jsonencode, not by
+    # AWS's measure) and an é of two bytes make 4086, so 4096 in all.
+    environment_variables = { BIG = "${format("%4081s", "")}<&>é" }
+  }
+  assert {
+    condition     = length(aws_lambda_function.this.environment[0].variables["BIG"]) == 4085
+    error_message = "4096 bytes as AWS measures them is within the limit"
+  }
+}
+
+run "environment_of_4097_bytes_is_rejected" {
+  command = plan
+  variables {
+    environment_variables = { BIG = "${format("%4082s", "")}<&>é" }
+  }
+  expect_failures = [var.environment_variables]
+}
+
+run "environment_counts_bytes_not_characters" {
+  command = plan
+  variables {
+    # 3,000 characters, 6,000 bytes: the character count passed before.
+    environment_variables = { TEXT = replace(format("%3000s", ""), " ", "é") }
+  }
+  expect_failures = [var.environment_variables]
+}
+
+run "one_character_environment_name_is_rejected" {
+  command = plan
+  variables {
+    environment_variables = { A = "x" }
+  }
+  expect_failures = [var.environment_variables]
+}
+
 run "reserved_environment_name_is_rejected" {
   command = plan
   variables {
@@ -240,6 +331,132 @@ run "wildcard_statement_is_rejected" {
     policy_statements = [{ sid = "All", actions = ["sqs:SendMessage"], resources = ["*"] }]
   }
   expect_failures = [var.policy_statements]
+}
+
+run "every_action_is_rejected" {
+  command = plan
+  variables {
+    policy_statements = [{ sid = "Wide", actions = ["*"], resources = ["arn:aws:s3:::archive/*"] }]
+  }
+  expect_failures = [var.policy_statements]
+}
+
+run "service_wide_action_is_rejected" {
+  command = plan
+  variables {
+    policy_statements = [{ sid = "Wide", actions = ["s3:*"], resources = ["arn:aws:s3:::archive/*"] }]
+  }
+  expect_failures = [var.policy_statements]
+}
+
+run "action_prefix_wildcard_is_rejected" {
+  command = plan
+  variables {
+    policy_statements = [{ sid = "Wide", actions = ["s3:Get*"], resources = ["arn:aws:s3:::archive/*"] }]
+  }
+  expect_failures = [var.policy_statements]
+}
+
+run "every_queue_of_the_account_is_rejected" {
+  command = plan
+  variables {
+    policy_statements = [{ sid = "Wide", actions = ["sqs:SendMessage"], resources = ["arn:aws:sqs:eu-west-1:111122223333:*"] }]
+  }
+  expect_failures = [var.policy_statements]
+}
+
+run "queue_name_prefix_is_rejected" {
+  command = plan
+  variables {
+    policy_statements = [{ sid = "Wide", actions = ["sqs:SendMessage"], resources = ["arn:aws:sqs:eu-west-1:111122223333:orders-*"] }]
+  }
+  expect_failures = [var.policy_statements]
+}
+
+run "every_function_is_rejected" {
+  command = plan
+  variables {
+    policy_statements = [{ sid = "Wide", actions = ["sqs:SendMessage"], resources = ["arn:aws:lambda:eu-west-1:111122223333:function:*"] }]
+  }
+  expect_failures = [var.policy_statements]
+}
+
+run "every_stream_is_rejected" {
+  command = plan
+  variables {
+    policy_statements = [{ sid = "Wide", actions = ["sqs:SendMessage"], resources = ["arn:aws:kinesis:eu-west-1:111122223333:stream/*"] }]
+  }
+  expect_failures = [var.policy_statements]
+}
+
+run "every_bucket_is_rejected" {
+  command = plan
+  variables {
+    policy_statements = [{ sid = "Wide", actions = ["sqs:SendMessage"], resources = ["arn:aws:s3:::*"] }]
+  }
+  expect_failures = [var.policy_statements]
+}
+
+run "bucket_name_prefix_is_rejected" {
+  command = plan
+  variables {
+    policy_statements = [{ sid = "Wide", actions = ["sqs:SendMessage"], resources = ["arn:aws:s3:::clicks-*"] }]
+  }
+  expect_failures = [var.policy_statements]
+}
+
+run "log_group_name_prefix_is_rejected" {
+  command = plan
+  variables {
+    policy_statements = [{ sid = "Wide", actions = ["sqs:SendMessage"], resources = ["arn:aws:logs:eu-west-1:111122223333:log-group:/aws/lambda/*"] }]
+  }
+  expect_failures = [var.policy_statements]
+}
+
+run "any_region_is_rejected" {
+  command = plan
+  variables {
+    policy_statements = [{ sid = "Wide", actions = ["sqs:SendMessage"], resources = ["arn:aws:sqs:*:111122223333:orders"] }]
+  }
+  expect_failures = [var.policy_statements]
+}
+
+run "any_account_is_rejected" {
+  command = plan
+  variables {
+    policy_statements = [{ sid = "Wide", actions = ["sqs:SendMessage"], resources = ["arn:aws:sqs:eu-west-1:*:orders"] }]
+  }
+  expect_failures = [var.policy_statements]
+}
+
+run "statement_without_resources_is_rejected" {
+  command = plan
+  variables {
+    policy_statements = [{ sid = "Nothing", actions = ["sqs:SendMessage"], resources = [] }]
+  }
+  expect_failures = [var.policy_statements]
+}
+
+run "wildcards_after_the_resource_name_are_allowed" {
+  command = plan
+  variables {
+    policy_statements = [{
+      sid     = "Narrowed"
+      actions = ["s3:PutObject", "logs:PutLogEvents", "dynamodb:Query", "lambda:InvokeFunction"]
+      resources = [
+        "arn:aws:s3:::archive/failed/*",
+        "arn:aws:s3:::archive/*",
+        "arn:aws:logs:eu-west-1:111122223333:log-group:/app/orders:*",
+        "arn:aws:dynamodb:eu-west-1:111122223333:table/orders/index/*",
+        "arn:aws:lambda:eu-west-1:111122223333:function:fallback:*",
+        "arn:aws:kinesis:eu-west-1:111122223333:stream/clicks/consumer/*",
+      ]
+    }]
+  }
+  assert {
+    condition     = length([for s in jsondecode(aws_iam_role_policy.this.policy).Statement : s if s.Sid == "Narrowed"][0].Resource) == 6
+    error_message = "object prefixes, a log group's streams, a table's indexes, a function's qualifiers and a stream's consumers name one resource and must be accepted"
+  }
 }
 
 run "unsupported_log_retention_is_rejected" {
@@ -293,7 +510,16 @@ run "invalid_kms_key_arn_is_rejected" {
 run "invalid_log_kms_key_arn_is_rejected" {
   command = plan
   variables {
-    log_kms_key_arn = "alias/logs"
+    create_log_kms_key = false
+    log_kms_key_arn    = "alias/logs"
+  }
+  expect_failures = [var.log_kms_key_arn]
+}
+
+run "log_key_beside_the_module_key_is_rejected" {
+  command = plan
+  variables {
+    log_kms_key_arn = "arn:aws:kms:eu-west-1:111122223333:key/pipeline"
   }
   expect_failures = [var.log_kms_key_arn]
 }

@@ -116,4 +116,5 @@ def test_bad_allow_is_rejected(fixture_plans, allow: str, message: str) -> None:
 def test_list_rules_names_every_rule_with_its_fix() -> None:
     result = run("--list-rules")
     assert result.returncode == 0
-    assert result.stdout.count("fix: ") == 17
+    assert result.stdout.count("fix: ") == 18
+    assert "destinations-on-stream-consumer" in result.stdout

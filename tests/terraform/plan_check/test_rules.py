@@ -53,6 +53,9 @@ EXPECTED: dict[str, set[tuple[str, str]]] = {
         ("iam-wildcard-action", "aws_iam_role_policy.wildcard_action"),
         ("iam-wildcard-resource", "data.aws_iam_policy_document.wildcard_resource"),
     },
+    "stream_destinations": {
+        ("destinations-on-stream-consumer", 'aws_lambda_function_event_invoke_config.fn["stream_consumer"]'),
+    },
     "encryption": {
         ("encryption-at-rest", "aws_kinesis_stream.plain"),
         ("encryption-at-rest", "aws_sqs_queue.plain"),
@@ -138,7 +141,7 @@ def test_package_size_counts_function_and_layers(fixture_plans) -> None:
     assert f"{total:,} B" in finding.problem
 
 
-@pytest.mark.parametrize("case", ["clean", "iam", "vpc_reachability", "concurrency"])
+@pytest.mark.parametrize("case", ["clean", "iam", "vpc_reachability", "concurrency", "stream_destinations"])
 def test_fully_resolvable_fixtures_leave_nothing_unverified(case: str, fixture_plans) -> None:
     ctx = context(fixture_plans.plan(case), fixture_plans.manifest(case))
     list(run_all(ctx))
@@ -182,3 +185,12 @@ def test_a_queue_an_unknown_environment_may_name_is_reported_not_verifiable(fixt
     flagged_addresses = {f.address for f in run_all(ctx)}
     assert "aws_sqs_queue.worker_env_dlq" not in flagged_addresses
     assert [(f.rule.id, f.address) for f in ctx.unverified] == [("alarm-dead-letter-depth", "aws_sqs_queue.worker_env_dlq")]
+
+
+def test_destinations_on_a_stream_consumer_name_the_mapping_and_the_fix(fixture_plans) -> None:
+    """One line: which function, which mapping invokes it, and where failed batches go instead."""
+    plan, manifest = fixture_plans.plan("stream_destinations"), fixture_plans.manifest("stream_destinations")
+    (finding,) = [f for f in findings(plan, manifest) if f.rule.id == "destinations-on-stream-consumer"]
+    assert 'aws_lambda_function.fn["stream_consumer"] is invoked by aws_lambda_event_source_mapping.fn["stream_consumer"]' in finding.problem
+    assert "\n" not in finding.problem
+    assert "destination_config { on_failure" in finding.how_to_fix

@@ -15,11 +15,13 @@ from plan_check.rules import (
     kinesis_mapping,
     layers,
     stale_build,
+    stream_destinations,
     vpc_reachability,
 )
 
 FAMILIES: tuple[ModuleType, ...] = (
-    stale_build, data_loss, kinesis_mapping, alarms, concurrency, layers, vpc_reachability, iam, encryption,
+    stale_build, data_loss, kinesis_mapping, stream_destinations, alarms, concurrency, layers, vpc_reachability, iam,
+    encryption,
 )
 ALL_RULES: tuple[Rule, ...] = tuple(rule for family in FAMILIES for rule in family.RULES)
 

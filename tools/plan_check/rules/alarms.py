@@ -17,7 +17,7 @@ from typing import Any
 
 from plan_check.findings import Context, Finding, Rule
 from plan_check.plan_model import Plan, Resource
-from plan_check.rules.kinesis_mapping import kinesis_mappings
+from plan_check.rules.kinesis_mapping import function_of, kinesis_mappings
 
 ITERATOR_AGE = Rule(
     "alarm-iterator-age",
@@ -105,24 +105,12 @@ def _covered(ctx: Context, rule: Rule, address: str, watches: list[Watch], dimen
     return False, naming
 
 
-def _function_of(plan: Plan, mapping: Resource) -> tuple[set[str], set[str]]:
-    """Names and addresses of the function a mapping invokes: by its known name or ARN, else by reference."""
-    given = mapping.value("function_name")
-    if isinstance(given, str):
-        parts = given.split(":")
-        name = parts[6] if len(parts) >= 7 and parts[5] == "function" else given
-        functions = [f for f in plan.live("aws_lambda_function") if f.value("function_name") == name]
-        return {name}, {f.address for f in functions}
-    functions = [f for f in plan.linked(mapping, "function_name") if f.type == "aws_lambda_function"]
-    return {n for f in functions if isinstance(n := f.value("function_name"), str)}, {f.address for f in functions}
-
-
 def _no_action(watches: list[Watch]) -> str:
     return f" ({', '.join(sorted({w.alarm.address for w in watches}))} has no alarm_actions)" if watches else ""
 
 
 def _check_mapping(ctx: Context, mapping: Resource) -> Iterator[Finding]:
-    names, addresses = _function_of(ctx.plan, mapping)
+    names, addresses = function_of(ctx.plan, mapping)
     label = ", ".join(sorted(names)) or "its function"
     covered, naming = _covered(ctx, ITERATOR_AGE, mapping.address, _watching(ctx.plan, "AWS/Lambda", "IteratorAge"),
                                "FunctionName", names, addresses)

@@ -51,6 +51,19 @@ def kinesis_mappings(plan: Plan) -> list[Resource]:
     return [m for m in plan.live("aws_lambda_event_source_mapping") if is_kinesis_mapping(plan, m)]
 
 
+def function_of(plan: Plan, resource: Resource) -> tuple[set[str], set[str]]:
+    """Names and addresses of the function a resource's function_name names (a mapping, an invoke
+    config, a permission): by its known name or ARN, else by reference."""
+    given = resource.value("function_name")
+    if isinstance(given, str):
+        parts = given.split(":")
+        name = parts[6] if len(parts) >= 7 and parts[5] == "function" else given
+        functions = [f for f in plan.live("aws_lambda_function") if f.value("function_name") == name]
+        return {name}, {f.address for f in functions}
+    functions = [f for f in plan.linked(resource, "function_name") if f.type == "aws_lambda_function"]
+    return {n for f in functions if isinstance(n := f.value("function_name"), str)}, {f.address for f in functions}
+
+
 def _finite(plan: Plan, mapping: Resource, attr: str) -> bool:
     """Finite when set to a known value other than -1, or configured to a value known only at apply."""
     if mapping.unknown(attr):
