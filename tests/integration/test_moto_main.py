@@ -1,5 +1,5 @@
 """The local stack's moto: no Docker delivery beside the runner, a retried CreateFunction is not a conflict,
-and CloudWatch as the alarm evaluator needs it (exact metrics, percentiles, alarm state and history)."""
+mappings through enhanced fan-out consumers, and CloudWatch as the alarm evaluator needs it (exact metrics, percentiles, alarm state and history)."""
 
 from __future__ import annotations
 
@@ -45,6 +45,25 @@ def test_put_records_on_a_mapped_stream_does_not_try_to_run_the_function(own_mot
     # moto's own delivery would have written its Docker failure into the function's log group
     groups = make("logs").describe_log_groups(logGroupNamePrefix="/aws/lambda/f")["logGroups"]
     assert groups == []
+
+
+def test_a_mapping_reads_through_an_enhanced_fan_out_consumer_whose_arn_is_as_in_aws(own_moto: MotoServer) -> None:
+    own_moto.reset()
+    make = lambda service: boto3.client(service, endpoint_url=own_moto.endpoint_url, region_name=own_moto.region,  # noqa: E731
+                                        aws_access_key_id="t", aws_secret_access_key="t")
+    kinesis, lam = make("kinesis"), make("lambda")
+    kinesis.create_stream(StreamName="s", ShardCount=1)
+    stream_arn = kinesis.describe_stream(StreamName="s")["StreamDescription"]["StreamARN"]
+    consumer = kinesis.register_stream_consumer(StreamARN=stream_arn, ConsumerName="c")["Consumer"]
+    created = int(consumer["ConsumerCreationTimestamp"].timestamp())
+    assert consumer["ConsumerARN"] == f"{stream_arn}/consumer/c:{created}"
+    assert kinesis.describe_stream_consumer(ConsumerARN=consumer["ConsumerARN"])["ConsumerDescription"]["ConsumerName"] == "c"
+    role = make("iam").create_role(RoleName="r", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
+    lam.create_function(FunctionName="f", Runtime="python3.12", Role=role, Handler="app.handler", Code={"ZipFile": b"PK\x05\x06" + b"\0" * 18})
+    mapping = lam.create_event_source_mapping(EventSourceArn=consumer["ConsumerARN"], FunctionName="f", StartingPosition="LATEST")
+    assert lam.get_event_source_mapping(UUID=mapping["UUID"])["EventSourceArn"] == consumer["ConsumerARN"]
+    with pytest.raises(lam.exceptions.ResourceNotFoundException):
+        lam.create_event_source_mapping(EventSourceArn=f"{stream_arn}/consumer/gone:1", FunctionName="f", StartingPosition="LATEST")
 
 
 def test_deny_insecure_transport_bucket_policy_lets_the_local_endpoint_through(own_moto: MotoServer) -> None:

@@ -19,6 +19,9 @@ sends a request on a connection the server is closing, the SDK retries it, and a
 non-idempotent create (AuthorizeSecurityGroupIngress, CreateFunction) fails as a duplicate
 of itself. A fresh loopback connection per request costs nothing measurable.
 
+Kinesis enhanced fan-out consumers work as in AWS: their ARNs end with ":<creation time>", and a
+consumer ARN is accepted as an event source mapping's EventSourceArn (moto accepted only streams).
+
 CloudWatch gets the fixes the local alarm evaluator depends on (exact metric identity,
 percentiles, an alarm's initial and updated state, alarm history): see moto_cloudwatch.py.
 """
@@ -35,7 +38,7 @@ from moto.awslambda.exceptions import UnknownFunctionException
 from moto.awslambda.models import LambdaBackend
 from moto.awslambda.responses import LambdaResponse
 from moto.iam.access_control import IAMPolicyStatement, PermissionResult
-from moto.kinesis.models import Shard
+from moto.kinesis.models import Consumer, Shard, kinesis_backends
 from moto.moto_server.werkzeug_app import MotoRequestHandler
 from moto.server import main
 
@@ -67,8 +70,34 @@ def _create_function_idempotent(self: LambdaResponse) -> Any:
     return _create_function(self)
 
 
+_consumer_init = Consumer.__init__
+
+
+def _consumer_with_creation_time(self: Consumer, *args: Any, **kwargs: Any) -> None:
+    """AWS consumer ARNs end with ":<creation time in epoch seconds>", which ARN checks (kinesis-event-source) expect."""
+    _consumer_init(self, *args, **kwargs)
+    self.consumer_arn += f":{int(self.created.timestamp())}"
+
+
+_create_event_source_mapping = LambdaBackend.create_event_source_mapping
+
+
+def _create_event_source_mapping_from_consumers(self: LambdaBackend, spec: dict[str, Any]) -> Any:
+    """A mapping may read through a stream's enhanced fan-out consumer (its ARN as EventSourceArn), as in AWS."""
+    source = spec.get("EventSourceArn") or ""
+    streams = kinesis_backends[self.account_id][self.region_name].streams.values()
+    stream_arn = next((s.arn for s in streams if s.get_consumer_by_arn(source)), None)
+    if stream_arn is None:
+        return _create_event_source_mapping(self, spec)
+    mapping = _create_event_source_mapping(self, {**spec, "EventSourceArn": stream_arn})
+    mapping.event_source_arn = source
+    return mapping
+
+
 # The patches this module documents; mypy rightly notes that they replace methods.
 LambdaResponse.create_function = _create_function_idempotent  # type: ignore[method-assign]
+Consumer.__init__ = _consumer_with_creation_time  # type: ignore[method-assign]
+LambdaBackend.create_event_source_mapping = _create_event_source_mapping_from_consumers  # type: ignore[method-assign]
 
 _is_action_permitted = IAMPolicyStatement.is_action_permitted
 
