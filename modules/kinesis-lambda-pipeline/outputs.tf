@@ -97,13 +97,18 @@ output "kms_key_arn" {
 }
 
 output "kms_key_policy_statements" {
-  description = "Key-policy statements (IAM JSON) a key passed as kms_key_arn needs beside its account's: CloudWatch Logs for this pipeline's log groups and, when the module creates the alarm topic, CloudWatch for its alarms. Depends on no created resource, so the key's own policy can include it."
+  description = "Key-policy statements (IAM JSON) a key passed as kms_key_arn needs beside its account's: CloudWatch Logs for this pipeline's log groups and, when the module creates the alarm topic, CloudWatch for its alarms. Built from input names only (name, function_name, failure_handler), so the key's own policy can include it unless those inputs depend on the key."
   value       = local.kms_key_policy_statements
 }
 
 output "alarm_names" {
   description = "CloudWatch alarms of the pipeline by purpose (lag, records at risk, dropped, on-failure, errors, throttles, duration, queues, stream throughput when provisioned)."
   value       = module.monitoring.alarm_names
+}
+
+output "alarm_thresholds" {
+  description = "The thresholds the alarms use, derived from the inputs: iterator_age_lagging_ms, iterator_age_at_risk_ms, duration_ms, queue_oldest_message_age_s."
+  value       = module.monitoring.thresholds
 }
 
 output "alarm_topic_arn" {

@@ -121,6 +121,8 @@ run "defaults_make_a_complete_safe_pipeline" {
     condition = alltrue([
       aws_s3_bucket.archive[0].force_destroy == false,
       aws_s3_bucket_public_access_block.archive[0].block_public_policy,
+      one(aws_s3_bucket_ownership_controls.archive[0].rule).object_ownership == "BucketOwnerEnforced",
+      one(aws_s3_bucket_server_side_encryption_configuration.archive[0].rule).apply_server_side_encryption_by_default[0].sse_algorithm == "aws:kms",
       one(aws_s3_bucket_server_side_encryption_configuration.archive[0].rule).apply_server_side_encryption_by_default[0].kms_master_key_id == "arn:aws:kms:eu-west-1:111122223333:key/created",
       jsondecode(aws_s3_bucket_policy.archive[0].policy).Statement[0].Condition.Bool["aws:SecureTransport"] == "false",
     ])
@@ -205,6 +207,7 @@ run "failure_handler_subscribes_to_the_failure_topic_and_archives" {
     condition = alltrue([
       module.failure_handler_destinations[0].on_failure_destination_arn == "arn:aws:sqs:eu-west-1:111122223333:clicks-failure-handler-outcome",
       module.failure_handler_destinations[0].on_success_destination_arn == "arn:aws:sqs:eu-west-1:111122223333:clicks-failure-handler-outcome",
+      contains([for s in module.failure_handler_destinations[0].iam_statements : s.sid], "DeliverOnFailure"),
       sort([for q in aws_sqs_queue.handler_outcomes : q.name]) == tolist(["clicks-failure-handler-failed", "clicks-failure-handler-succeeded"]),
     ])
     error_message = "the failure handler's own outcomes go to its two Destinations queues"
