@@ -10,7 +10,7 @@ locals {
   # dist/manifest.json is the only input from the build; a missing one is reported
   # by terraform_data.manifest with the fix, not as a JSON or file error.
   manifest_format = 1 # pipeline_contract.manifest.FORMAT_VERSION; a unit test keeps them equal
-  manifest_file   = startswith(var.manifest_path, "/") ? var.manifest_path : "${path.root}/${var.manifest_path}"
+  manifest_file   = startswith(var.manifest_path, "/") ? var.manifest_path : "${path.module}/${var.manifest_path}"
   manifest        = try(jsondecode(file(local.manifest_file)), null)
   artifacts       = try(local.manifest.artifacts, {})
   required        = { stream_processor = "function", failure_handler = "function", common = "layer" }
@@ -34,6 +34,8 @@ locals {
     upload_via_s3    = try(tobool(local.artifacts[name].upload_via_s3), false)
   } }
   layer_artifacts = { for name, kind in local.required : name => local.artifact[name] if kind == "layer" }
+
+  artifact_root = coalesce(var.artifact_root, path.module)
 
   # Zips the manifest marks upload_via_s3 go through var.artifact_bucket, else through the bucket
   # main.tf creates for them (only when there are some). Named through its encryption

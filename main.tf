@@ -4,6 +4,8 @@
 #                 | exhausted batches -> SNS failure topic -> failure_handler -> S3 archive
 #                                                           (its own outcomes -> SQS destinations)
 #   CloudWatch alarms on all of it -> encrypted SNS alarm topic; one dashboard
+# The pipeline itself is one call of modules/kinesis-lambda-pipeline; this file adds what it
+# runs in and writes to: the key, the network, the database behind RDS Proxy, artifacts.
 
 # --- encryption ----------------------------------------------------------------
 
@@ -31,7 +33,7 @@ resource "aws_kms_key" "pipeline" {
         },
       ],
       # CloudWatch publishes the pipeline's alarms to the alarm topic, which this key encrypts.
-      module.monitoring.topic_kms_key_policy_statements,
+      module.pipeline.alarm_topic_kms_key_policy_statements,
     )
   })
 }
@@ -119,109 +121,6 @@ module "endpoints" {
   gateway_services           = local.gateway_endpoints
   interface_services         = local.interface_services
   allowed_security_group_ids = [aws_security_group.functions.id]
-}
-
-# --- stream and queues ---------------------------------------------------------
-
-module "stream" {
-  source = "./modules/kinesis-stream"
-
-  name             = var.name
-  retention_period = var.stream_retention_hours
-  kms_key_id       = aws_kms_key.pipeline.arn
-}
-
-resource "aws_sqs_queue" "dead_letter" {
-  name                      = "${var.name}-poison-records"
-  kms_master_key_id         = aws_kms_key.pipeline.arn
-  message_retention_seconds = 1209600
-}
-
-resource "aws_sns_topic" "batch_failures" {
-  name              = "${var.name}-batch-failures"
-  kms_master_key_id = aws_kms_key.pipeline.arn
-}
-
-resource "aws_sqs_queue" "handler_outcomes" {
-  for_each = toset(["succeeded", "failed"])
-
-  name                      = "${var.name}-failure-handler-${each.value}"
-  kms_master_key_id         = aws_kms_key.pipeline.arn
-  message_retention_seconds = 1209600
-}
-
-# --- archive bucket ------------------------------------------------------------
-
-resource "aws_s3_bucket" "archive" {
-  #checkov:skip=CKV_AWS_18:Access logging needs a second, log-receiving bucket; the archive is written only by failure_handler and (dead-letter payloads) stream_processor, whose calls CloudTrail data events can record.
-  #checkov:skip=CKV_AWS_144:Cross-region replication is a disaster-recovery choice with its own cost; the archive holds copies of records that can be replayed.
-  #checkov:skip=CKV2_AWS_62:Nothing consumes archive events; `replay` reads the archive on demand.
-  bucket_prefix = "${var.name}-archive-"
-  force_destroy = var.archive_force_destroy
-}
-
-resource "aws_s3_bucket_public_access_block" "archive" {
-  bucket                  = aws_s3_bucket.archive.id
-  block_public_acls       = true
-  block_public_policy     = true
-  ignore_public_acls      = true
-  restrict_public_buckets = true
-}
-
-resource "aws_s3_bucket_ownership_controls" "archive" {
-  bucket = aws_s3_bucket.archive.id
-  rule {
-    object_ownership = "BucketOwnerEnforced"
-  }
-}
-
-resource "aws_s3_bucket_versioning" "archive" {
-  bucket = aws_s3_bucket.archive.id
-  versioning_configuration {
-    status = "Enabled"
-  }
-}
-
-resource "aws_s3_bucket_server_side_encryption_configuration" "archive" {
-  bucket = aws_s3_bucket.archive.id
-  rule {
-    apply_server_side_encryption_by_default {
-      sse_algorithm     = "aws:kms"
-      kms_master_key_id = aws_kms_key.pipeline.arn
-    }
-    bucket_key_enabled = true
-  }
-}
-
-resource "aws_s3_bucket_lifecycle_configuration" "archive" {
-  bucket = aws_s3_bucket.archive.id
-  rule {
-    id     = "expire-old-versions-and-uploads"
-    status = "Enabled"
-    filter {}
-    noncurrent_version_expiration {
-      noncurrent_days = 30
-    }
-    abort_incomplete_multipart_upload {
-      days_after_initiation = 7
-    }
-  }
-}
-
-resource "aws_s3_bucket_policy" "archive" {
-  bucket = aws_s3_bucket.archive.id
-  policy = jsonencode({
-    Version = "2012-10-17"
-    Statement = [{
-      Sid       = "DenyInsecureTransport"
-      Effect    = "Deny"
-      Principal = "*"
-      Action    = "s3:*"
-      Resource  = [aws_s3_bucket.archive.arn, "${aws_s3_bucket.archive.arn}/*"]
-      Condition = { Bool = { "aws:SecureTransport" = "false" } }
-    }]
-  })
-  depends_on = [aws_s3_bucket_public_access_block.archive]
 }
 
 # --- artifact bucket -----------------------------------------------------------
@@ -391,7 +290,7 @@ module "db_proxy" {
   port                       = local.db_port
 }
 
-# --- functions -----------------------------------------------------------------
+# --- functions' artifacts -----------------------------------------------------
 
 module "layer" {
   source   = "./modules/lambda-layer"
@@ -399,184 +298,67 @@ module "layer" {
 
   layer_name      = "${var.name}-${replace(each.key, "_", "-")}"
   artifact        = each.value
-  artifact_root   = var.artifact_root
+  artifact_root   = local.artifact_root
   artifact_bucket = local.artifact_bucket
 }
 
-module "processor_mapping" {
-  source = "./modules/kinesis-event-source"
+# --- the pipeline --------------------------------------------------------------
 
-  function_name                      = module.stream_processor.function_name
-  stream_arn                         = module.stream.stream_arn
-  stream_kms_key_arn                 = aws_kms_key.pipeline.arn
-  batch_size                         = var.batch_size
-  maximum_batching_window_in_seconds = var.batching_window_seconds
-  parallelization_factor             = var.parallelization_factor
-  maximum_retry_attempts             = var.maximum_retry_attempts
-  bisect_batch_on_function_error     = true
-  report_batch_item_failures         = true
-  on_failure_destination_arn         = aws_sns_topic.batch_failures.arn
-  destination_kms_key_arn            = aws_kms_key.pipeline.arn
-}
+module "pipeline" {
+  source = "./modules/kinesis-lambda-pipeline"
 
-module "stream_processor" {
-  source = "./modules/lambda-function"
+  name                   = var.name
+  create_kms_key         = false
+  kms_key_arn            = aws_kms_key.pipeline.arn
+  stream_retention_hours = var.stream_retention_hours
 
-  function_name                  = "${var.name}-stream-processor"
   description                    = "Validates clickstream records into PostgreSQL; poison records to the dead-letter queue"
   artifact                       = local.artifact["stream_processor"]
-  artifact_root                  = var.artifact_root
+  artifact_root                  = local.artifact_root
   artifact_bucket                = local.artifact_bucket
   layers                         = [for l in local.artifact["stream_processor"].layers : module.layer[l].layer_version_arn]
   memory_size                    = var.processor_memory_size
   timeout                        = var.processor_timeout
   reserved_concurrent_executions = var.processor_reserved_concurrency
-  kms_key_arn                    = aws_kms_key.pipeline.arn
   log_retention_in_days          = var.log_retention_in_days
-  log_kms_key_arn                = aws_kms_key.pipeline.arn
-  create_log_kms_key             = false
   vpc_config = {
     subnet_ids         = module.network.private_subnet_ids
     security_group_ids = [aws_security_group.functions.id]
   }
   environment_variables = {
-    LOG_LEVEL          = var.log_level
-    DLQ_URL            = aws_sqs_queue.dead_letter.url
-    DLQ_PAYLOAD_BUCKET = aws_s3_bucket.archive.id
-    DLQ_PAYLOAD_PREFIX = var.dead_letter_prefix
-    DB_HOST            = module.db_proxy.endpoint
-    DB_PORT            = tostring(local.db_port)
-    DB_NAME            = var.db_name
-    DB_USER            = var.db_username
-    DB_AUTH            = var.db_auth
-    DB_SECRET_ARN      = local.db_secret_arn
+    LOG_LEVEL     = var.log_level
+    DB_HOST       = module.db_proxy.endpoint
+    DB_PORT       = tostring(local.db_port)
+    DB_NAME       = var.db_name
+    DB_USER       = var.db_username
+    DB_AUTH       = var.db_auth
+    DB_SECRET_ARN = local.db_secret_arn
   }
-  policy_statements = concat(
-    module.processor_mapping.iam_statements,
-    # The queue's key (the pipeline key) is already granted by the mapping's destination statements;
-    # the archive's SSE-KMS needs kms:GenerateDataKey on it for PutObject, granted here for its own sake.
-    [
-      {
-        sid        = "SendPoisonRecords"
-        actions    = ["sqs:SendMessage"]
-        resources  = [aws_sqs_queue.dead_letter.arn]
-        conditions = []
-      },
-      {
-        sid        = "KeepLargePoisonRecords"
-        actions    = ["s3:PutObject"]
-        resources  = ["${aws_s3_bucket.archive.arn}/${var.dead_letter_prefix}*"]
-        conditions = []
-      },
-      {
-        sid        = "EncryptLargePoisonRecords"
-        actions    = ["kms:GenerateDataKey"]
-        resources  = [aws_kms_key.pipeline.arn]
-        conditions = []
-      },
-    ],
-    var.db_auth == "iam" ? module.db_proxy.iam_statements : [{
-      sid        = "ReadDatabaseSecret"
-      actions    = ["secretsmanager:GetSecretValue"]
-      resources  = [local.db_secret_arn]
-      conditions = []
-    }],
-  )
-}
+  policy_statements = var.db_auth == "iam" ? module.db_proxy.iam_statements : [{
+    sid        = "ReadDatabaseSecret"
+    actions    = ["secretsmanager:GetSecretValue"]
+    resources  = [local.db_secret_arn]
+    conditions = []
+  }]
+  dead_letter_prefix = var.dead_letter_prefix
 
-module "failure_handler_destinations" {
-  source = "./modules/lambda-destinations"
+  batch_size                         = var.batch_size
+  maximum_batching_window_in_seconds = var.batching_window_seconds
+  parallelization_factor             = var.parallelization_factor
+  maximum_retry_attempts             = var.maximum_retry_attempts
 
-  function_name              = module.failure_handler.function_name
-  maximum_retry_attempts     = 2
-  on_success_destination_arn = aws_sqs_queue.handler_outcomes["succeeded"].arn
-  on_failure_destination_arn = aws_sqs_queue.handler_outcomes["failed"].arn
-  destination_kms_key_arns   = [aws_kms_key.pipeline.arn]
-}
-
-module "failure_handler" {
-  source = "./modules/lambda-function"
-
-  function_name         = "${var.name}-failure-handler"
-  description           = "Re-reads batches the event source mapping gave up on and archives them to S3"
-  artifact              = local.artifact["failure_handler"]
-  artifact_root         = var.artifact_root
-  artifact_bucket       = local.artifact_bucket
-  layers                = [for l in local.artifact["failure_handler"].layers : module.layer[l].layer_version_arn]
-  memory_size           = var.handler_memory_size
-  timeout               = var.handler_timeout
-  kms_key_arn           = aws_kms_key.pipeline.arn
-  log_retention_in_days = var.log_retention_in_days
-  log_kms_key_arn       = aws_kms_key.pipeline.arn
-  create_log_kms_key    = false
-  vpc_config = {
-    subnet_ids         = module.network.private_subnet_ids
-    security_group_ids = [aws_security_group.functions.id]
+  failure_handler = {
+    artifact              = local.artifact["failure_handler"]
+    layers                = [for l in local.artifact["failure_handler"].layers : module.layer[l].layer_version_arn]
+    memory_size           = var.handler_memory_size
+    timeout               = var.handler_timeout
+    environment_variables = { LOG_LEVEL = var.log_level }
   }
-  environment_variables = {
-    LOG_LEVEL      = var.log_level
-    ARCHIVE_BUCKET = aws_s3_bucket.archive.id
-    ARCHIVE_PREFIX = var.archive_prefix
-  }
-  policy_statements = concat(
-    [
-      {
-        sid        = "RereadFailedRecords"
-        actions    = ["kinesis:DescribeStreamSummary", "kinesis:ListShards", "kinesis:GetShardIterator", "kinesis:GetRecords"]
-        resources  = [module.stream.stream_arn]
-        conditions = []
-      },
-      {
-        sid        = "ArchiveFailedRecords"
-        actions    = ["s3:PutObject"]
-        resources  = ["${aws_s3_bucket.archive.arn}/${var.archive_prefix}*"]
-        conditions = []
-      },
-      {
-        sid        = "UsePipelineKey"
-        actions    = ["kms:Decrypt", "kms:GenerateDataKey"]
-        resources  = [aws_kms_key.pipeline.arn]
-        conditions = []
-      },
-    ],
-    module.failure_handler_destinations.iam_statements,
-  )
-}
+  archive_prefix        = var.archive_prefix
+  archive_force_destroy = var.archive_force_destroy
 
-resource "aws_lambda_permission" "failure_topic" {
-  statement_id  = "InvokeFromBatchFailureTopic"
-  action        = "lambda:InvokeFunction"
-  function_name = module.failure_handler.function_name
-  principal     = "sns.amazonaws.com"
-  source_arn    = aws_sns_topic.batch_failures.arn
-}
-
-resource "aws_sns_topic_subscription" "failure_handler" {
-  topic_arn = aws_sns_topic.batch_failures.arn
-  protocol  = "lambda"
-  endpoint  = module.failure_handler.function_arn
-
-  depends_on = [aws_lambda_permission.failure_topic]
-}
-
-# --- monitoring ----------------------------------------------------------------
-
-module "monitoring" {
-  source = "./modules/pipeline-monitoring"
-
-  name                              = var.name
-  stream_name                       = module.stream.stream_name
-  stream_mode                       = module.stream.stream_mode
-  stream_retention_hours            = var.stream_retention_hours
-  processor_function_name           = module.stream_processor.function_name
-  processor_timeout_seconds         = var.processor_timeout
-  event_source_mapping_uuid         = module.processor_mapping.uuid
-  failure_handler_function_name     = module.failure_handler.function_name
-  dead_letter_queue_name            = aws_sqs_queue.dead_letter.name
-  failure_queue_name                = aws_sqs_queue.handler_outcomes["failed"].name
   iterator_age_lagging_threshold_ms = var.iterator_age_lagging_threshold_ms
-  period_seconds                    = var.alarm_period_seconds
-  evaluation_periods                = var.alarm_evaluation_periods
+  alarm_period_seconds              = var.alarm_period_seconds
+  alarm_evaluation_periods          = var.alarm_evaluation_periods
   alarm_topic_arn                   = var.alarm_topic_arn
-  topic_kms_key_arn                 = var.alarm_topic_arn == null ? aws_kms_key.pipeline.arn : null
 }

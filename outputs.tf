@@ -1,51 +1,51 @@
 output "stream_name" {
   description = "Kinesis stream producers write clickstream records to."
-  value       = module.stream.stream_name
+  value       = module.pipeline.stream_name
 }
 
 output "stream_arn" {
   description = "ARN of the stream."
-  value       = module.stream.stream_arn
+  value       = module.pipeline.stream_arn
 }
 
 output "stream_processor_function_name" {
   description = "Function that processes the stream."
-  value       = module.stream_processor.function_name
+  value       = module.pipeline.function_name
 }
 
 output "failure_handler_function_name" {
   description = "Function that archives failed batches."
-  value       = module.failure_handler.function_name
+  value       = module.pipeline.failure_handler_function_name
 }
 
 output "event_source_mapping_uuid" {
   description = "Id of the stream -> stream_processor mapping."
-  value       = module.processor_mapping.uuid
+  value       = module.pipeline.event_source_mapping_uuid
 }
 
 output "dead_letter_queue_url" {
   description = "Queue of poison records (payload and reason)."
-  value       = aws_sqs_queue.dead_letter.url
+  value       = module.pipeline.dead_letter_queue_url
 }
 
 output "batch_failure_topic_arn" {
   description = "SNS topic that receives the metadata of batches whose retries were exhausted."
-  value       = aws_sns_topic.batch_failures.arn
+  value       = module.pipeline.on_failure_destination_arn
 }
 
 output "failure_handler_outcome_queue_urls" {
   description = "Queues receiving failure_handler's own asynchronous outcomes (succeeded, failed)."
-  value       = { for k, q in aws_sqs_queue.handler_outcomes : k => q.url }
+  value       = module.pipeline.failure_handler_outcome_queue_urls
 }
 
 output "archive_bucket" {
   description = "Bucket failed batches are archived to (under archive_prefix); dead-letter messages too large for SQS are kept there too (under dead_letter_prefix)."
-  value       = aws_s3_bucket.archive.id
+  value       = module.pipeline.archive_bucket
 }
 
 output "archive_prefix" {
   description = "Key prefix of the failed-batch archives in archive_bucket."
-  value       = var.archive_prefix
+  value       = module.pipeline.archive_prefix
 }
 
 output "artifact_bucket" {
@@ -90,15 +90,15 @@ output "kms_key_arn" {
 
 output "alarm_names" {
   description = "CloudWatch alarms of the pipeline by purpose (lag, records at risk, dropped, on-failure, errors, throttles, duration, queues)."
-  value       = module.monitoring.alarm_names
+  value       = module.pipeline.alarm_names
 }
 
 output "alarm_topic_arn" {
   description = "SNS topic the alarms notify on ALARM and OK: subscribe the on-call channel to it."
-  value       = module.monitoring.topic_arn
+  value       = module.pipeline.alarm_topic_arn
 }
 
 output "dashboard_name" {
   description = "CloudWatch dashboard of the pipeline."
-  value       = module.monitoring.dashboard_name
+  value       = module.pipeline.dashboard_name
 }

@@ -33,13 +33,13 @@ variable "tags" {
 }
 
 variable "manifest_path" {
-  description = "dist/manifest.json written by `make build`, relative to the root module's directory (or absolute)."
+  description = "dist/manifest.json written by `make build`, relative to this module's directory (or absolute)."
   type        = string
   default     = "dist/manifest.json"
 }
 
 variable "artifact_root" {
-  description = "Directory the manifest's zip paths are relative to; null means the root module's directory."
+  description = "Directory the manifest's zip paths are relative to; null means this module's directory."
   type        = string
   default     = null
 }

@@ -91,6 +91,7 @@ def _prepare_monitored_pipeline(applied: Applied) -> None:
 EXAMPLES: dict[str, tuple[str, Callable[[Applied], None] | None]] = {
     "kinesis-stream": ("modules/kinesis-stream/examples/provisioned-with-consumer", None),
     "kinesis-event-source": ("modules/kinesis-event-source/examples/basic", _prepare_event_source),
+    "kinesis-lambda-pipeline": ("modules/kinesis-lambda-pipeline/examples/with-failure-handler", None),
     "lambda-destinations": ("modules/lambda-destinations/examples/basic", _prepare_destinations),
     "lambda-function": ("modules/lambda-function/examples/basic", None),
     "lambda-function-versions": ("modules/lambda-function/examples/versions-and-alias", _prepare_stream),
@@ -105,7 +106,7 @@ def _apply(name: str, tmp: Path) -> Applied:
     target, prepare = EXAMPLES[name]
     moto = MotoServer(region=REGION).start()
     workdir = stage(target, tmp)
-    write_artifacts(tmp, rename={"sink": "stream_processor", "helpers": "common"})
+    write_artifacts(tmp, rename={"sink": "stream_processor", "helpers": "common", "layer_user": "failure_handler"})
     applied = Applied(name, moto, TerraformStack(workdir, moto.env(), {"region": REGION}))
     try:
         if prepare:
@@ -163,6 +164,29 @@ def test_kinesis_event_source_example_configures_the_mapping_as_declared(example
     assert destination.endswith(":example-clicks-failed-batches")
     statements = applied.stack.outputs()["iam_statements"]
     assert destination in json.dumps(statements), "the role statements must grant sending to the on-failure queue"
+
+
+def test_pipeline_example_wires_a_complete_pipeline_through_its_own_consumer(examples: dict[str, Applied]) -> None:
+    applied = applied_ok(examples, "kinesis-lambda-pipeline")
+    outputs, lam = applied.stack.outputs(), applied.client("lambda")
+    [mapping] = lam.list_event_source_mappings(FunctionName="example-clicks-stream-processor")["EventSourceMappings"]
+    assert mapping["EventSourceArn"] == outputs["event_source_arn"]
+    assert "/consumer/example-clicks-processor:" in mapping["EventSourceArn"], "the mapping must read through the pipeline's consumer"
+    assert mapping["BisectBatchOnFunctionError"] is True and mapping["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    assert (mapping["BatchSize"], mapping["ParallelizationFactor"], mapping["MaximumRetryAttempts"]) == (500, 2, 5)
+    topic = mapping["DestinationConfig"]["OnFailure"]["Destination"]
+    assert topic.startswith("arn:aws:sns:") and topic.endswith(":example-clicks-batch-failures")
+    [subscription] = applied.client("sns").list_subscriptions_by_topic(TopicArn=topic)["Subscriptions"]
+    handler = lam.get_function_configuration(FunctionName="example-clicks-failure-handler")
+    assert (subscription["Protocol"], subscription["Endpoint"]) == ("lambda", handler["FunctionArn"])
+    assert handler["Environment"]["Variables"]["ARCHIVE_BUCKET"] == outputs["archive_bucket"]
+    processor = lam.get_function_configuration(FunctionName="example-clicks-stream-processor")["Environment"]["Variables"]
+    assert (processor["DLQ_URL"], processor["DLQ_PAYLOAD_BUCKET"]) == (outputs["dead_letter_queue_url"], outputs["archive_bucket"])
+    key = applied.client("kinesis").describe_stream_summary(StreamName=outputs["stream_name"])["StreamDescriptionSummary"]["KeyId"]
+    queue = applied.client("sqs").get_queue_attributes(QueueUrl=outputs["dead_letter_queue_url"], AttributeNames=["KmsMasterKeyId"])
+    assert queue["Attributes"]["KmsMasterKeyId"] == key and key.startswith("arn:aws:kms:"), "one pipeline key encrypts stream and queues"
+    alarms = applied.client("cloudwatch").describe_alarms(AlarmNamePrefix="example-clicks-")["MetricAlarms"]
+    assert len(alarms) == 15 and all(a["AlarmActions"] == [outputs["alarm_topic_arn"]] for a in alarms)
 
 
 def test_lambda_destinations_example_sets_async_invoke_config(examples: dict[str, Applied]) -> None:

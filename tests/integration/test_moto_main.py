@@ -1,6 +1,7 @@
 """The local stack's moto: no Docker delivery beside the runner, a retried CreateFunction is not a conflict,
-mappings keep the alias they name, each deployed version's zip can be fetched, LoggingConfig is kept, and CloudWatch as the
-alarm evaluator needs it (exact metrics, percentiles, alarm state and history)."""
+mappings keep the alias they name, each deployed version's zip can be fetched, LoggingConfig is kept, mappings read
+through enhanced fan-out consumers, and CloudWatch as the alarm evaluator needs it (exact metrics, percentiles, alarm state
+and history)."""
 
 from __future__ import annotations
 
@@ -106,6 +107,25 @@ def test_logging_config_is_kept_and_returned_as_aws_returns_it(own_moto: MotoSer
         "LogFormat": "JSON", "ApplicationLogLevel": "WARN", "SystemLogLevel": "INFO", "LogGroup": "/aws/lambda/f"}
     lam.update_function_configuration(FunctionName="f", LoggingConfig={"LogFormat": "Text"})
     assert lam.get_function(FunctionName="f")["Configuration"]["LoggingConfig"] == {"LogFormat": "Text", "LogGroup": "/aws/lambda/f"}
+
+
+def test_a_mapping_reads_through_an_enhanced_fan_out_consumer_whose_arn_is_as_in_aws(own_moto: MotoServer) -> None:
+    own_moto.reset()
+    make = lambda service: boto3.client(service, endpoint_url=own_moto.endpoint_url, region_name=own_moto.region,  # noqa: E731
+                                        aws_access_key_id="t", aws_secret_access_key="t")
+    kinesis, lam = make("kinesis"), make("lambda")
+    kinesis.create_stream(StreamName="s", ShardCount=1)
+    stream_arn = kinesis.describe_stream(StreamName="s")["StreamDescription"]["StreamARN"]
+    consumer = kinesis.register_stream_consumer(StreamARN=stream_arn, ConsumerName="c")["Consumer"]
+    created = int(consumer["ConsumerCreationTimestamp"].timestamp())
+    assert consumer["ConsumerARN"] == f"{stream_arn}/consumer/c:{created}"
+    assert kinesis.describe_stream_consumer(ConsumerARN=consumer["ConsumerARN"])["ConsumerDescription"]["ConsumerName"] == "c"
+    role = make("iam").create_role(RoleName="r", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
+    lam.create_function(FunctionName="f", Runtime="python3.12", Role=role, Handler="app.handler", Code={"ZipFile": b"PK\x05\x06" + b"\0" * 18})
+    mapping = lam.create_event_source_mapping(EventSourceArn=consumer["ConsumerARN"], FunctionName="f", StartingPosition="LATEST")
+    assert lam.get_event_source_mapping(UUID=mapping["UUID"])["EventSourceArn"] == consumer["ConsumerARN"]
+    with pytest.raises(lam.exceptions.ResourceNotFoundException):
+        lam.create_event_source_mapping(EventSourceArn=f"{stream_arn}/consumer/gone:1", FunctionName="f", StartingPosition="LATEST")
 
 
 def test_deny_insecure_transport_bucket_policy_lets_the_local_endpoint_through(own_moto: MotoServer) -> None:

@@ -39,9 +39,9 @@ def test_complete_manifest_plans_the_pipeline(moto_server: MotoServer, validatio
     assert code == 0, _tail(output)
     added = re.search(r"Plan: (\d+) to add, 0 to change, 0 to destroy", output)
     assert added and int(added.group(1)) >= 60, _tail(output)
-    for address in ("module.processor_mapping.aws_lambda_event_source_mapping.this",
+    for address in ("module.pipeline.module.mapping.aws_lambda_event_source_mapping.this",
                     "module.db_proxy.aws_db_proxy.this", 'module.endpoints.aws_vpc_endpoint.interface["kinesis-streams"]',
-                    "module.failure_handler_destinations.aws_lambda_function_event_invoke_config.this"):
+                    "module.pipeline.module.failure_handler_destinations[0].aws_lambda_function_event_invoke_config.this"):
         assert f"# {address} will be created" in output, address
 
 
@@ -76,7 +76,7 @@ def test_zips_marked_for_s3_deploy_from_the_artifact_bucket(moto_server: MotoSer
     plan = load_plan(tmp_path / "plan.json")
     manifest = load_manifest(COMMITTED_VIA_S3)._replace(root=REPO_ROOT)
     planned = {r.address: r for r in plan.resources}
-    deployers = {"stream_processor": "module.stream_processor.aws_lambda_function.this",
+    deployers = {"stream_processor": "module.pipeline.module.function.aws_lambda_function.this",
                  "common": 'module.layer["common"].aws_lambda_layer_version.this'}
     assert set(deployers) == set(VIA_S3)
     ctx = Context(plan=plan, manifest=manifest, options=Options())
@@ -90,8 +90,8 @@ def test_zips_marked_for_s3_deploy_from_the_artifact_bucket(moto_server: MotoSer
             bucket, str(REPO_ROOT / artifact.path), artifact.source_code_hash)
         assert (deployed.value("s3_bucket"), deployed.value("s3_key"), deployed.value("filename")) == (bucket, key, None)
         assert ctx.artifact_of(deployed) == artifact, f"the plan checker cannot tell what {address} deploys"
-    direct = planned["module.failure_handler.aws_lambda_function.this"]
+    direct = planned["module.pipeline.module.failure_handler[0].aws_lambda_function.this"]
     assert direct.value("filename") == str(REPO_ROOT / manifest.artifacts["failure_handler"].path)
-    assert direct.value("s3_bucket") is None and "module.failure_handler.aws_s3_object.artifact[0]" not in planned
+    assert direct.value("s3_bucket") is None and "module.pipeline.module.failure_handler[0].aws_s3_object.artifact[0]" not in planned
     assert not [a for a in planned if ".artifacts" in a and a.startswith("aws_s3_bucket")], "a given bucket replaces the created one"
     assert list(run_all(ctx)) == []

@@ -77,7 +77,7 @@ def test_reference_root_module_is_actually_checked(root_plans: dict[str, Path]) 
     policies = plan.live("aws_iam_role_policy", "aws_iam_policy")
     assert policies and all(not p.unknown("policy") for p in policies), "IAM policies were not checked"
     certain = {address for address, queue in dead_letter_queues(plan).items() if queue.certain}
-    assert certain == {"aws_sqs_queue.dead_letter", 'aws_sqs_queue.handler_outcomes["failed"]'}, \
+    assert certain == {"module.pipeline.aws_sqs_queue.dead_letter", 'module.pipeline.aws_sqs_queue.handler_outcomes["failed"]'}, \
         "the alarm rules must see the dead-letter queue (DLQ_URL) and the failure handler's failure queue"
     alarmed = {a.value("metric_name") for a in plan.live("aws_cloudwatch_metric_alarm")}
     assert {"IteratorAge", "DroppedEventCount", "ApproximateNumberOfMessagesVisible"} <= alarmed

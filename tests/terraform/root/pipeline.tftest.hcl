@@ -17,13 +17,13 @@ mock_provider "aws" {
 }
 
 override_resource {
-  target          = aws_sns_topic.batch_failures
+  target          = module.pipeline.aws_sns_topic.batch_failures
   override_during = plan
   values          = { arn = "arn:aws:sns:eu-west-1:111122223333:clickstream-batch-failures" }
 }
 
 override_resource {
-  target          = aws_sqs_queue.dead_letter
+  target          = module.pipeline.aws_sqs_queue.dead_letter
   override_during = plan
   values = {
     arn = "arn:aws:sqs:eu-west-1:111122223333:clickstream-poison-records"
@@ -32,13 +32,13 @@ override_resource {
 }
 
 override_resource {
-  target          = aws_sqs_queue.handler_outcomes
+  target          = module.pipeline.aws_sqs_queue.handler_outcomes
   override_during = plan
   values          = { arn = "arn:aws:sqs:eu-west-1:111122223333:clickstream-failure-handler-outcome" }
 }
 
 override_resource {
-  target          = aws_s3_bucket.archive
+  target          = module.pipeline.aws_s3_bucket.archive
   override_during = plan
   values          = { id = "clickstream-archive-1", arn = "arn:aws:s3:::clickstream-archive-1" }
 }
@@ -50,7 +50,7 @@ override_resource {
 }
 
 override_resource {
-  target          = module.stream.aws_kinesis_stream.this
+  target          = module.pipeline.module.stream[0].aws_kinesis_stream.this
   override_during = plan
   values          = { arn = "arn:aws:kinesis:eu-west-1:111122223333:stream/clickstream" }
 }
@@ -109,39 +109,39 @@ run "stream_processor_mapping_is_safe" {
   command = plan
 
   assert {
-    condition     = module.processor_mapping.on_failure_destination_arn == "arn:aws:sns:eu-west-1:111122223333:clickstream-batch-failures"
+    condition     = module.pipeline.on_failure_destination_arn == "arn:aws:sns:eu-west-1:111122223333:clickstream-batch-failures" && output.batch_failure_topic_arn == module.pipeline.on_failure_destination_arn
     error_message = "exhausted batches must go to the failure topic"
   }
   assert {
     condition = alltrue([
-      module.processor_mapping.iam_statements[0].resources == ["arn:aws:kinesis:eu-west-1:111122223333:stream/clickstream"],
-      contains(module.processor_mapping.iam_statements[0].actions, "kinesis:GetRecords"),
+      [for s in jsondecode(module.pipeline.function_policy_json).Statement : s.Resource if s.Sid == "ReadStream"] == [["arn:aws:kinesis:eu-west-1:111122223333:stream/clickstream"]],
+      contains(one([for s in jsondecode(module.pipeline.function_policy_json).Statement : s.Action if s.Sid == "ReadStream"]), "kinesis:GetRecords"),
     ])
     error_message = "the processor may read exactly the pipeline's stream"
   }
   assert {
     condition = contains(
-      [for s in jsondecode(module.stream_processor.policy_json).Statement : s.Resource if s.Sid == "SendPoisonRecords"],
+      [for s in jsondecode(module.pipeline.function_policy_json).Statement : s.Resource if s.Sid == "SendPoisonRecords"],
       ["arn:aws:sqs:eu-west-1:111122223333:clickstream-poison-records"]
     )
     error_message = "the processor may send poison records to the dead-letter queue only"
   }
   assert {
     condition = contains(
-      [for s in jsondecode(module.stream_processor.policy_json).Statement : s.Resource if s.Sid == "ConnectThroughProxy"],
+      [for s in jsondecode(module.pipeline.function_policy_json).Statement : s.Resource if s.Sid == "ConnectThroughProxy"],
       ["arn:aws:rds-db:eu-west-1:111122223333:dbuser:prx-0123456789abcdef0/clicks_app"]
     )
     error_message = "IAM database auth must be granted on the proxy for the app user"
   }
   assert {
-    condition     = length([for s in jsondecode(module.stream_processor.policy_json).Statement : s if s.Sid == "ReadDatabaseSecret"]) == 0
+    condition     = length([for s in jsondecode(module.pipeline.function_policy_json).Statement : s if s.Sid == "ReadDatabaseSecret"]) == 0
     error_message = "with IAM auth the processor must not be able to read the database password"
   }
   assert {
     condition = alltrue([
-      [for s in jsondecode(module.stream_processor.policy_json).Statement : s.Resource if s.Sid == "KeepLargePoisonRecords"] == [["arn:aws:s3:::clickstream-archive-1/dead-letter/*"]],
-      [for s in jsondecode(module.stream_processor.policy_json).Statement : s.Action if s.Sid == "KeepLargePoisonRecords"] == [["s3:PutObject"]],
-      [for s in jsondecode(module.stream_processor.policy_json).Statement : s.Resource if s.Sid == "EncryptLargePoisonRecords"] == [["arn:aws:kms:eu-west-1:111122223333:key/pipeline"]],
+      [for s in jsondecode(module.pipeline.function_policy_json).Statement : s.Resource if s.Sid == "KeepLargePoisonRecords"] == [["arn:aws:s3:::clickstream-archive-1/dead-letter/*"]],
+      [for s in jsondecode(module.pipeline.function_policy_json).Statement : s.Action if s.Sid == "KeepLargePoisonRecords"] == [["s3:PutObject"]],
+      [for s in jsondecode(module.pipeline.function_policy_json).Statement : s.Resource if s.Sid == "EncryptLargePoisonRecords"] == [["arn:aws:kms:eu-west-1:111122223333:key/pipeline"]],
     ])
     error_message = "the processor may write dead-letter payloads under dead-letter/ of the archive only, encrypted with the pipeline key"
   }
@@ -159,24 +159,23 @@ run "wiring_of_functions_endpoints_and_archive" {
     error_message = "no NAT and no public subnets by default"
   }
   assert {
-    condition     = aws_sns_topic_subscription.failure_handler.protocol == "lambda" && aws_lambda_permission.failure_topic.source_arn == "arn:aws:sns:eu-west-1:111122223333:clickstream-batch-failures"
-    error_message = "the failure handler must be invoked asynchronously by the failure topic, and only by it"
+    condition     = module.pipeline.failure_handler_function_name == "clickstream-failure-handler" && output.failure_handler_function_name == "clickstream-failure-handler"
+    error_message = "the pipeline has the failure handler (its subscription to the failure topic: the pipeline module's tests)"
   }
   assert {
     condition = alltrue([
-      module.failure_handler_destinations.on_failure_destination_arn == "arn:aws:sqs:eu-west-1:111122223333:clickstream-failure-handler-outcome",
-      module.failure_handler_destinations.on_success_destination_arn == "arn:aws:sqs:eu-west-1:111122223333:clickstream-failure-handler-outcome",
-      contains([for s in module.failure_handler_destinations.iam_statements : s.sid], "DeliverOnFailure"),
+      keys(module.pipeline.failure_handler_outcome_queue_urls) == ["failed", "succeeded"],
+      keys(output.failure_handler_outcome_queue_urls) == ["failed", "succeeded"],
     ])
     error_message = "the failure handler's own outcomes must go to destinations"
   }
   assert {
     condition = alltrue([
-      aws_s3_bucket_public_access_block.archive.block_public_policy,
-      one(aws_s3_bucket_server_side_encryption_configuration.archive.rule).apply_server_side_encryption_by_default[0].sse_algorithm == "aws:kms",
-      one(aws_s3_bucket_server_side_encryption_configuration.archive.rule).apply_server_side_encryption_by_default[0].kms_master_key_id == "arn:aws:kms:eu-west-1:111122223333:key/pipeline",
+      output.archive_bucket == "clickstream-archive-1",
+      module.pipeline.kms_key_arn == "arn:aws:kms:eu-west-1:111122223333:key/pipeline",
+      output.archive_prefix == "failed-batches/",
     ])
-    error_message = "the archive bucket must be private and encrypted with the pipeline key"
+    error_message = "the pipeline has the archive bucket and uses the pipeline key (the bucket's privacy and encryption: the pipeline module's tests)"
   }
   assert {
     condition     = aws_db_instance.database.iam_database_authentication_enabled && aws_db_instance.database.storage_encrypted && !aws_db_instance.database.publicly_accessible && aws_db_instance.database.manage_master_user_password
@@ -193,19 +192,19 @@ run "the_pipeline_is_monitored" {
 
   assert {
     condition = alltrue([
-      module.monitoring.alarm_names["iterator_age_lagging"] == "clickstream-iterator-age-lagging",
-      module.monitoring.alarm_names["dropped_events"] == "clickstream-dropped-events",
-      module.monitoring.alarm_names["dead_letter_messages_visible"] == "clickstream-dead-letter-messages-visible",
-      module.monitoring.alarm_names["failure_queue_messages_visible"] == "clickstream-failure-queue-messages-visible",
-      module.monitoring.alarm_names["failure_handler_errors"] == "clickstream-failure-handler-errors",
-      length(module.monitoring.alarm_names) == 13,
+      module.pipeline.alarm_names["iterator_age_lagging"] == "clickstream-iterator-age-lagging",
+      module.pipeline.alarm_names["dropped_events"] == "clickstream-dropped-events",
+      module.pipeline.alarm_names["dead_letter_messages_visible"] == "clickstream-dead-letter-messages-visible",
+      module.pipeline.alarm_names["failure_queue_messages_visible"] == "clickstream-failure-queue-messages-visible",
+      module.pipeline.alarm_names["failure_handler_errors"] == "clickstream-failure-handler-errors",
+      length(module.pipeline.alarm_names) == 13,
     ])
     error_message = "lag, loss, errors, duration, the failure handler, the dead-letter and failure queues are all alarmed (no stream-throughput alarms on an on-demand stream)"
   }
   assert {
     condition = alltrue([
-      module.monitoring.thresholds.iterator_age_at_risk_ms == 43200000,
-      module.monitoring.thresholds.duration_ms == 48000,
+      module.pipeline.alarm_thresholds.iterator_age_at_risk_ms == 43200000,
+      module.pipeline.alarm_thresholds.duration_ms == 48000,
     ])
     error_message = "records at risk at half the stream's 24 h retention, duration at 80% of the processor's 60 s timeout"
   }
@@ -221,7 +220,7 @@ run "existing_alarm_topic_is_used" {
     alarm_topic_arn = "arn:aws:sns:eu-west-1:111122223333:on-call"
   }
   assert {
-    condition     = module.monitoring.topic_arn == "arn:aws:sns:eu-west-1:111122223333:on-call" && output.alarm_topic_arn == "arn:aws:sns:eu-west-1:111122223333:on-call"
+    condition     = module.pipeline.alarm_topic_arn == "arn:aws:sns:eu-west-1:111122223333:on-call" && output.alarm_topic_arn == "arn:aws:sns:eu-west-1:111122223333:on-call"
     error_message = "with alarm_topic_arn the alarms notify the given topic"
   }
 }
@@ -275,7 +274,7 @@ run "secret_auth_grants_the_secret_instead" {
     db_auth = "secret"
   }
   assert {
-    condition     = length([for s in jsondecode(module.stream_processor.policy_json).Statement : s if s.Sid == "ConnectThroughProxy"]) == 0 && length([for s in jsondecode(module.stream_processor.policy_json).Statement : s if s.Sid == "ReadDatabaseSecret"]) == 1
+    condition     = length([for s in jsondecode(module.pipeline.function_policy_json).Statement : s if s.Sid == "ConnectThroughProxy"]) == 0 && length([for s in jsondecode(module.pipeline.function_policy_json).Statement : s if s.Sid == "ReadDatabaseSecret"]) == 1
     error_message = "secret auth reads the secret and needs no rds-db:connect"
   }
 }

@@ -32,6 +32,9 @@ mapping runner needs the code a version was published with once dist/ has been r
 GET /moto-api/local-stack/lambda-code?account=&region=&sha256= serves the zip of the function
 or layer version with that CodeSha256 (moto keeps each version's bytes).
 
+Kinesis enhanced fan-out consumers work as in AWS: their ARNs end with ":<creation time>", and a
+consumer ARN is accepted as an event source mapping's EventSourceArn (moto accepted only streams).
+
 CloudWatch gets the fixes the local alarm evaluator depends on (exact metric identity,
 percentiles, an alarm's initial and updated state, alarm history): see moto_cloudwatch.py.
 """
@@ -49,7 +52,7 @@ from moto.awslambda.models import EventSourceMapping, LambdaBackend, LambdaFunct
 from moto.awslambda.responses import LambdaResponse
 from moto.awslambda.utils import make_function_arn
 from moto.iam.access_control import IAMPolicyStatement, PermissionResult
-from moto.kinesis.models import Shard
+from moto.kinesis.models import Consumer, Shard, kinesis_backends
 from moto.moto_api._internal import urls as moto_api_urls
 from moto.moto_server.werkzeug_app import MotoRequestHandler
 from moto.server import main
@@ -87,6 +90,27 @@ _create_event_source_mapping = LambdaBackend.create_event_source_mapping
 _update_event_source_mapping = LambdaBackend.update_event_source_mapping
 
 
+_consumer_init = Consumer.__init__
+
+
+def _consumer_with_creation_time(self: Consumer, *args: Any, **kwargs: Any) -> None:
+    """AWS consumer ARNs end with ":<creation time in epoch seconds>", which ARN checks (kinesis-event-source) expect."""
+    _consumer_init(self, *args, **kwargs)
+    self.consumer_arn += f":{int(self.created.timestamp())}"
+
+
+def _create_event_source_mapping_from_consumers(self: LambdaBackend, spec: dict[str, Any]) -> Any:
+    """A mapping may read through a stream's enhanced fan-out consumer (its ARN as EventSourceArn), as in AWS."""
+    source = spec.get("EventSourceArn") or ""
+    streams = kinesis_backends[self.account_id][self.region_name].streams.values()
+    stream_arn = next((s.arn for s in streams if s.get_consumer_by_arn(source)), None)
+    if stream_arn is None:
+        return _create_event_source_mapping(self, spec)
+    mapping = _create_event_source_mapping(self, {**spec, "EventSourceArn": stream_arn})
+    mapping.event_source_arn = source
+    return mapping
+
+
 def _keep_qualifier(backend: LambdaBackend, mapping: EventSourceMapping, function_name: str) -> None:
     """FunctionArn as AWS records it: the function's ARN with the alias or version the caller named."""
     name, _, qualifier = function_name.split(":function:", 1)[-1].partition(":")
@@ -95,7 +119,7 @@ def _keep_qualifier(backend: LambdaBackend, mapping: EventSourceMapping, functio
 
 
 def _create_event_source_mapping_on_alias(self: LambdaBackend, spec: dict[str, Any]) -> EventSourceMapping:
-    mapping = _create_event_source_mapping(self, spec)
+    mapping = _create_event_source_mapping_from_consumers(self, spec)
     _keep_qualifier(self, mapping, spec["FunctionName"])
     return mapping
 
@@ -153,6 +177,7 @@ LambdaFunction.__init__ = _function_init_keeping_logging  # type: ignore[method-
 LambdaFunction.update_configuration = _update_configuration_keeping_logging  # type: ignore[method-assign]
 LambdaFunction.get_configuration = _get_configuration_with_logging  # type: ignore[method-assign]
 LambdaResponse.create_function = _create_function_idempotent  # type: ignore[method-assign]
+Consumer.__init__ = _consumer_with_creation_time  # type: ignore[method-assign]
 LambdaBackend.create_event_source_mapping = _create_event_source_mapping_on_alias  # type: ignore[method-assign]
 LambdaBackend.update_event_source_mapping = _update_event_source_mapping_on_alias  # type: ignore[method-assign]
 
