@@ -99,7 +99,7 @@ def _consumer_with_creation_time(self: Consumer, *args: Any, **kwargs: Any) -> N
     self.consumer_arn += f":{int(self.created.timestamp())}"
 
 
-def _create_event_source_mapping_from_consumers(self: LambdaBackend, spec: dict[str, Any]) -> Any:
+def _create_event_source_mapping_from_consumers(self: LambdaBackend, spec: dict[str, Any]) -> EventSourceMapping:
     """A mapping may read through a stream's enhanced fan-out consumer (its ARN as EventSourceArn), as in AWS."""
     source = spec.get("EventSourceArn") or ""
     streams = kinesis_backends[self.account_id][self.region_name].streams.values()
