@@ -1,8 +1,8 @@
 """A throwaway copy of the root module to run Terraform in, so nothing is written into the source tree.
 
 `terraform init/apply` leave .terraform/, a lock file and state next to the configuration; the
-tests and the local stack run in a copy instead: the root *.tf files, modules/ (without their
-own state, caches and tests) and, when wanted and built, dist/.
+tests and the local stack run in a copy instead: the root *.tf files, modules/ and examples/ (without
+their own state, caches, tests and builds) and, when wanted and built, dist/.
 """
 
 from __future__ import annotations
@@ -13,14 +13,19 @@ from pathlib import Path
 from repo_paths import REPO_ROOT
 
 _LEFT_OUT = shutil.ignore_patterns(".terraform", "*.tfstate*", ".terraform.lock.hcl", "tests")
+_EXAMPLES_LEFT_OUT = shutil.ignore_patterns(".terraform", "*.tfstate*", ".terraform.lock.hcl", "dist", "__pycache__")
 
 
 def stage_root_module(dest: Path, *, with_dist: bool = True) -> Path:
-    """Copy the root module into `dest` (created if needed) and return it; dist/ only `with_dist` and if built."""
+    """Copy the root module into `dest` (created if needed) and return it; dist/ only `with_dist` and if built.
+
+    The examples come along (their functions unbuilt): examples/reference calls the root module.
+    """
     dest.mkdir(parents=True, exist_ok=True)
     for tf_file in REPO_ROOT.glob("*.tf"):
         shutil.copy2(tf_file, dest / tf_file.name)
     shutil.copytree(REPO_ROOT / "modules", dest / "modules", ignore=_LEFT_OUT)
+    shutil.copytree(REPO_ROOT / "examples", dest / "examples", ignore=_EXAMPLES_LEFT_OUT)
     if with_dist and (REPO_ROOT / "dist").is_dir():
         shutil.copytree(REPO_ROOT / "dist", dest / "dist")
     return dest
