@@ -1,15 +1,19 @@
-"""Terratest-style: apply every module's example against the emulator, check what it created, plan again, destroy.
+"""Terratest-style: apply every module's example and the repository's examples (examples/, except the
+VPC + RDS Proxy reference) against the emulator, check what they created, plan again, destroy.
 
-Each example gets its own moto server and a staged copy of the modules, and
+Each example gets its own moto server and a staged copy of the repository's Terraform, and
 all of them apply concurrently: the AWS provider's fixed waiters (stream and
 queue creation, ~10-30 s each) are mostly sleeping, so overlapping them keeps
-the total near the slowest single example.
+the total near the slowest single example. The repository's examples also run records through
+the mapping runner, and the reference (the root module with a database) is validated and planned.
 """
 
 from __future__ import annotations
 
 import io
 import json
+import re
+import time
 import zipfile
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -20,8 +24,10 @@ import boto3
 import pytest
 from local_stack.emulators.moto_server import MotoServer
 from local_stack.emulators.terraform_stack import TerraformStack, stage
+from local_stack.esm.mapping_runner import MappingRunner, RunnerOptions
 from pipeline_contract.manifest import load as load_manifest
 
+from tests.example_functions import build_example_functions
 from tests.integration.fixture_functions import write_artifacts
 
 REGION = "us-east-1"
@@ -88,7 +94,14 @@ def _prepare_monitored_pipeline(applied: Applied) -> None:
     applied.context["mapping_uuid"] = mapping["UUID"]
 
 
+def _build_example_functions(applied: Applied) -> None:
+    """examples/functions built in this example's staged copy, as `build.py --root examples build` does."""
+    applied.context["manifest"] = build_example_functions(applied.stack.workdir.parent)
+
+
 EXAMPLES: dict[str, tuple[str, Callable[[Applied], None] | None]] = {
+    "minimal": ("examples/minimal", _build_example_functions),
+    "two-pipelines-one-stream": ("examples/two-pipelines-one-stream", _build_example_functions),
     "kinesis-stream": ("modules/kinesis-stream/examples/provisioned-with-consumer", None),
     "kinesis-event-source": ("modules/kinesis-event-source/examples/basic", _prepare_event_source),
     "kinesis-lambda-pipeline": ("modules/kinesis-lambda-pipeline/examples/with-failure-handler", None),
@@ -138,6 +151,81 @@ def applied_ok(examples: dict[str, Applied], name: str) -> Applied:
     assert not applied.error, applied.error
     assert applied.plan_after_apply == "", f"second plan of {name} shows changes:\n{applied.plan_after_apply[-3000:]}"
     return applied
+
+
+def _click_records(stream: str, applied: Applied) -> list[str]:
+    """Two clicks and one poison record (not JSON) on the stream; the poison record's sequence number."""
+    kinesis = applied.client("kinesis")
+    for click in ({"page": "/home", "user": "u1"}, {"page": "/cart", "user": "u2"}):
+        kinesis.put_record(StreamName=stream, Data=json.dumps(click).encode(), PartitionKey=click["user"])
+    return [kinesis.put_record(StreamName=stream, Data=b"<not json>", PartitionKey="u3")["SequenceNumber"]]
+
+
+def _dead_letters(applied: Applied, queue_url: str, expected: int, timeout_s: float = 60.0) -> list[dict]:
+    """The queue's messages once `expected` have arrived (or what came within the timeout)."""
+    sqs, found = applied.client("sqs"), []
+    deadline = time.monotonic() + timeout_s
+    while len(found) < expected and time.monotonic() < deadline:
+        batch = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=1).get("Messages", [])
+        found += [json.loads(m["Body"]) for m in batch]
+        for m in batch:
+            sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=m["ReceiptHandle"])
+    return found
+
+
+def _runner(applied: Applied, tmp: Path) -> MappingRunner:
+    return MappingRunner(applied.moto.env(), applied.context["manifest"], tmp, RunnerOptions(poll_interval_s=0.05))
+
+
+def test_minimal_example_is_a_whole_pipeline_that_sends_poison_to_its_dead_letter_queue(
+        examples: dict[str, Applied], tmp_path: Path) -> None:
+    applied = applied_ok(examples, "minimal")
+    lam = applied.client("lambda")
+    config = lam.get_function_configuration(FunctionName="clicks-stream-processor")
+    assert config["CodeSha256"] == load_manifest(applied.context["manifest"]).artifacts["click_counter"].source_code_hash
+    [mapping] = lam.list_event_source_mappings(FunctionName="clicks-stream-processor")["EventSourceMappings"]
+    assert mapping["EventSourceArn"].endswith(":stream/clicks") and mapping["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    assert mapping["DestinationConfig"]["OnFailure"]["Destination"].endswith(":sqs:us-east-1:123456789012:clicks-batch-failures"), \
+        "without a failure handler, exhausted batches go to a queue"
+    alarms = applied.client("cloudwatch").describe_alarms(AlarmNamePrefix="clicks-")["MetricAlarms"]
+    assert len(alarms) == 11
+    dead_letter_url = config["Environment"]["Variables"]["DLQ_URL"]
+    with _runner(applied, tmp_path):
+        [poison] = _click_records(applied.stack.outputs()["stream_name"], applied)
+        messages = _dead_letters(applied, dead_letter_url, expected=1)
+    assert [(m["sequence_number"], m["reason"]) for m in messages] == [(poison, "not a JSON object with a 'page' field")]
+
+
+def test_two_pipelines_read_one_stream_each_through_its_own_consumer(examples: dict[str, Applied], tmp_path: Path) -> None:
+    applied = applied_ok(examples, "two-pipelines-one-stream")
+    outputs, lam = applied.stack.outputs(), applied.client("lambda")
+    stream_arn = applied.client("kinesis").describe_stream_summary(StreamName=outputs["stream_name"])["StreamDescriptionSummary"]["StreamARN"]
+    consumers = applied.client("kinesis").list_stream_consumers(StreamARN=stream_arn)["Consumers"]
+    assert sorted(c["ConsumerName"] for c in consumers) == ["clicks-per-page", "user-activity"]
+    for pipeline, function in (("clicks", "clicks-stream-processor"), ("user_activity", "user-activity-stream-processor")):
+        [mapping] = lam.list_event_source_mappings(FunctionName=function)["EventSourceMappings"]
+        assert mapping["EventSourceArn"] == outputs["consumer_arns"][pipeline], f"{pipeline} must read through its own consumer"
+    with _runner(applied, tmp_path):
+        [poison] = _click_records(outputs["stream_name"], applied)
+        received = {pipeline: _dead_letters(applied, url, expected=1) for pipeline, url in outputs["dead_letter_queue_urls"].items()}
+    assert {p: [(m["sequence_number"], m["reason"]) for m in ms] for p, ms in received.items()} == {
+        "clicks": [(poison, "not a JSON object with a 'page' field")],
+        "user_activity": [(poison, "not a JSON object with a 'user' field")],
+    }, "each pipeline must see every record of the stream"
+
+
+def test_reference_example_validates_and_plans_the_root_module_as_a_module(tmp_path: Path) -> None:
+    """The VPC + RDS Proxy reference calls the root module; applying it is test_end_to_end's job (root_stack)."""
+    with MotoServer(region=REGION) as moto:
+        stack = TerraformStack(stage("examples/reference", tmp_path), moto.env(), {"region": REGION})
+        stack.init()
+        stack.validate()
+        planned = stack.plan()
+    added = re.search(r"Plan: (\d+) to add, 0 to change, 0 to destroy", planned)
+    assert added and int(added.group(1)) >= 60, planned[-3000:]
+    for address in ("module.clickstream.module.pipeline.module.mapping.aws_lambda_event_source_mapping.this",
+                    "module.clickstream.module.db_proxy.aws_db_proxy.this", "module.clickstream.aws_db_instance.database"):
+        assert f"# {address} will be created" in planned, address
 
 
 def test_kinesis_stream_example_creates_encrypted_stream_with_consumer(examples: dict[str, Applied]) -> None:

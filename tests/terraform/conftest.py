@@ -5,13 +5,19 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from repo_paths import REPO_ROOT
 
+from tests.example_functions import build_example_functions
 from tests.terraform.tf import config_dirs, init_and_validate_all, run_tests_all
 
 
 @pytest.fixture(scope="session")
 def validation_results() -> dict[Path, tuple[str, str]]:
-    """init + validate of the root, every module and every example (initialised dirs are reused by later tests)."""
+    """init + validate of the root, every module and every example (initialised dirs are reused by later tests).
+
+    The repository's examples read examples/dist/manifest.json, as module examples read dist/: built first.
+    """
+    build_example_functions(REPO_ROOT / "examples")
     return init_and_validate_all(config_dirs())
 
 

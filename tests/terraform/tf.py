@@ -23,7 +23,9 @@ def bootstrap_dirs() -> list[Path]:
 
 
 def example_dirs() -> list[Path]:
-    return sorted(d for m in module_dirs() for d in (m / "examples").iterdir() if (d / "main.tf").is_file())
+    """Each module's examples, then the repository's (examples/: consumers of the modules and the root)."""
+    module_examples = sorted(d for m in module_dirs() for d in (m / "examples").iterdir() if (d / "main.tf").is_file())
+    return [*module_examples, *sorted(d for d in (REPO_ROOT / "examples").iterdir() if (d / "main.tf").is_file())]
 
 
 def config_dirs() -> list[Path]:

@@ -1,4 +1,4 @@
-"""The staged root module: every file Terraform reads, none of the state, caches or tests it would write or run."""
+"""The staged root module: every file Terraform reads, none of the state, caches, tests or builds it would write or run."""
 
 from __future__ import annotations
 
@@ -17,9 +17,13 @@ SOURCE_FILES = {
     "modules/m/.terraform/providers/p": "", "modules/m/.terraform.lock.hcl": "",
     "modules/m/examples/basic/main.tf": "", "modules/m/examples/basic/terraform.tfstate": "",
     "modules/m/examples/basic/terraform.tfstate.backup": "",
+    "examples/e/main.tf": "", "examples/e/README.md": "", "examples/functions/g/app.py": "",
+    "examples/e/.terraform/providers/p": "", "examples/e/terraform.tfstate": "",
+    "examples/functions/g/__pycache__/app.cpython-312.pyc": "", "examples/dist/g.zip": "zip",
     "dist/manifest.json": "{}", "dist/f.zip": "zip",
 }
-STAGED = {"main.tf", "variables.tf", "modules/m/main.tf", "modules/m/README.md", "modules/m/examples/basic/main.tf"}
+STAGED = {"main.tf", "variables.tf", "modules/m/main.tf", "modules/m/README.md", "modules/m/examples/basic/main.tf",
+          "examples/e/main.tf", "examples/e/README.md", "examples/functions/g/app.py"}
 
 
 @pytest.fixture
@@ -59,6 +63,8 @@ def test_the_real_root_module_is_staged_whole(tmp_path: Path) -> None:
     assert {p.name for p in staged.glob("*.tf")} == {p.name for p in REPO_ROOT.glob("*.tf")} >= {"main.tf", "variables.tf"}
     modules = {p.relative_to(REPO_ROOT) for p in REPO_ROOT.glob("modules/*/*.tf")}
     assert modules and modules == {p.relative_to(staged) for p in staged.glob("modules/*/*.tf")}
+    examples = {p.relative_to(REPO_ROOT) for p in REPO_ROOT.glob("examples/*/*.tf")}
+    assert examples and examples == {p.relative_to(staged) for p in staged.glob("examples/*/*.tf")}
 
 
 def test_the_s3_backend_override_of_a_concurrent_remote_plan_is_not_staged(repo: Path, tmp_path: Path) -> None:

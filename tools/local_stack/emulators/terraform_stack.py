@@ -75,6 +75,13 @@ class TerraformStack:
     def init(self) -> None:
         self._run("init", "-input=false", "-no-color")
 
+    def validate(self) -> None:
+        self._run("validate", "-no-color")
+
+    def plan(self) -> str:
+        """What a plan would do, as Terraform prints it; nothing is saved or applied."""
+        return self._run("plan", "-input=false", "-no-color", *self._var_args())
+
     def apply(self) -> None:
         self._run("apply", "-input=false", "-no-color", "-auto-approve", *self._var_args())
 
