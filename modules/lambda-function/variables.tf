@@ -58,9 +58,13 @@ variable "artifact" {
 }
 
 variable "artifact_root" {
-  description = "Directory that artifact.path is relative to. Null means the root module's directory (path.root), where `make build` writes dist/."
+  description = "Directory that artifact.path is relative to: the one holding the dist/ that `make build` wrote (e.g. path.root of the configuration that builds). Required, so the module never assumes where it is installed (a registry download lives under .terraform/modules/)."
   type        = string
-  default     = null
+
+  validation {
+    condition     = length(trimspace(var.artifact_root)) > 0
+    error_message = "artifact_root must name the directory that holds dist/, e.g. path.root when dist/ is next to your root module."
+  }
 }
 
 variable "artifact_bucket" {

@@ -1,6 +1,5 @@
 locals {
-  artifact_root = coalesce(var.artifact_root, path.root)
-  zip_path      = "${local.artifact_root}/${var.artifact.path}"
+  zip_path = "${var.artifact_root}/${var.artifact.path}"
   # try(): a missing zip must reach the precondition's message, not a function error.
   zip_hash      = try(filebase64sha256(local.zip_path), null)
   artifact_ok   = local.zip_hash == var.artifact.source_code_hash

@@ -11,6 +11,7 @@ mock_provider "aws" {
 }
 
 variables {
+  artifact_root = "."
   function_name = "processor"
   artifact = {
     kind             = "function"
@@ -530,4 +531,14 @@ run "invalid_tracing_mode_is_rejected" {
     tracing_mode = "On"
   }
   expect_failures = [var.tracing_mode]
+}
+
+run "blank_artifact_root_is_rejected" {
+  command = plan
+
+  variables {
+    artifact_root = " "
+  }
+
+  expect_failures = [var.artifact_root]
 }

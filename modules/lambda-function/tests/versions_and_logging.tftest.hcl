@@ -16,6 +16,7 @@ mock_provider "aws" {
 }
 
 variables {
+  artifact_root = "."
   function_name = "processor"
   artifact = {
     kind             = "function"

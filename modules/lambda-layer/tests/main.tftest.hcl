@@ -1,7 +1,8 @@
 mock_provider "aws" {}
 
 variables {
-  layer_name = "common"
+  artifact_root = "."
+  layer_name    = "common"
   artifact = {
     kind             = "layer"
     path             = "tests/fixtures/layer.zip"
@@ -118,4 +119,14 @@ run "s3_upload_without_bucket_is_rejected" {
     }
   }
   expect_failures = [var.artifact_bucket]
+}
+
+run "blank_artifact_root_is_rejected" {
+  command = plan
+
+  variables {
+    artifact_root = " "
+  }
+
+  expect_failures = [var.artifact_root]
 }
