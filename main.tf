@@ -320,6 +320,7 @@ module "pipeline" {
   memory_size                    = var.processor_memory_size
   timeout                        = var.processor_timeout
   reserved_concurrent_executions = var.processor_reserved_concurrency
+  alias                          = var.processor_alias_name == null ? null : { name = var.processor_alias_name }
   log_retention_in_days          = var.log_retention_in_days
   vpc_config = {
     subnet_ids         = module.network.private_subnet_ids

@@ -13,6 +13,11 @@ output "stream_processor_function_name" {
   value       = module.pipeline.function_name
 }
 
+output "stream_processor_alias_arn" {
+  description = "Alias of stream_processor that the event source mapping invokes (null when processor_alias_name is null)."
+  value       = module.pipeline.function_alias_arn
+}
+
 output "failure_handler_function_name" {
   description = "Function that archives failed batches."
   value       = module.pipeline.failure_handler_function_name

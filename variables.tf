@@ -215,6 +215,12 @@ variable "processor_reserved_concurrency" {
   }
 }
 
+variable "processor_alias_name" {
+  description = "Alias the mapping invokes: every deploy publishes a version of stream_processor and moves this alias to it, so a bad release is rolled back by pointing the alias at the previous version. Null: no versions, the mapping invokes $LATEST."
+  type        = string
+  default     = "live"
+}
+
 variable "handler_memory_size" {
   description = "Memory of failure_handler in MB (128-10240)."
   type        = number

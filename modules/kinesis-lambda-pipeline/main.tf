@@ -267,30 +267,39 @@ resource "aws_s3_bucket_policy" "archive" {
 module "function" {
   source = "../lambda-function"
 
-  function_name                  = local.function_name
-  description                    = var.description
-  artifact                       = var.artifact
-  artifact_root                  = var.artifact_root
-  artifact_bucket                = var.artifact_bucket
-  layers                         = var.layers
-  memory_size                    = var.memory_size
-  timeout                        = var.timeout
-  reserved_concurrent_executions = var.reserved_concurrent_executions
-  kms_key_arn                    = local.kms_key_arn
-  log_retention_in_days          = var.log_retention_in_days
-  log_kms_key_arn                = local.kms_key_arn
-  create_log_kms_key             = false
-  vpc_config                     = var.vpc_config
-  environment_variables          = merge(var.environment_variables, local.dead_letter_environment)
-  policy_statements              = concat(module.mapping.iam_statements, local.dead_letter_statements, var.policy_statements)
-  tags                           = var.tags
+  function_name                     = local.function_name
+  description                       = var.description
+  artifact                          = var.artifact
+  artifact_root                     = var.artifact_root
+  artifact_bucket                   = var.artifact_bucket
+  layers                            = var.layers
+  memory_size                       = var.memory_size
+  timeout                           = var.timeout
+  reserved_concurrent_executions    = var.reserved_concurrent_executions
+  kms_key_arn                       = local.kms_key_arn
+  log_retention_in_days             = var.log_retention_in_days
+  log_kms_key_arn                   = local.kms_key_arn
+  create_log_kms_key                = false
+  vpc_config                        = var.vpc_config
+  publish                           = var.alias != null
+  alias_name                        = try(var.alias.name, null)
+  alias_function_version            = try(var.alias.function_version, null)
+  provisioned_concurrent_executions = try(var.alias.provisioned_concurrent_executions, 0)
+  logging_config                    = var.logging_config
+  environment_variables             = merge(var.environment_variables, local.dead_letter_environment)
+  policy_statements                 = concat(module.mapping.iam_statements, local.dead_letter_statements, var.policy_statements)
+  tags                              = var.tags
+}
+
+locals {
+  # With an alias the mapping invokes it, so moving the alias changes the code that runs.
+  mapping_target = var.alias == null ? module.function.function_name : module.function.target_arn
 }
 
 module "mapping" {
   source = "../kinesis-event-source"
 
-  # The unqualified function: a published version or alias would be named here.
-  function_name                      = module.function.function_name
+  function_name                      = local.mapping_target
   stream_arn                         = local.stream_arn
   consumer_arn                       = one(aws_kinesis_stream_consumer.this[*].arn)
   stream_kms_key_arn                 = local.stream_kms_key_arn

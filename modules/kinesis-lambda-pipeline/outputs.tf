@@ -32,6 +32,16 @@ output "function_arn" {
   value       = module.function.function_arn
 }
 
+output "function_alias_arn" {
+  description = "ARN of the alias the mapping invokes (null without alias)."
+  value       = module.function.alias_arn
+}
+
+output "function_version" {
+  description = "Latest published version of the function (\"$LATEST\" without alias)."
+  value       = module.function.version
+}
+
 output "function_role_name" {
   description = "Execution role of the function (attach more policies to it)."
   value       = module.function.role_name

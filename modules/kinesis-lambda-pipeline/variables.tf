@@ -238,6 +238,26 @@ variable "environment_variables" {
   }
 }
 
+variable "alias" {
+  description = "Publish a version on every deploy and keep an alias the mapping invokes, so a release is rolled back by moving the alias. name: e.g. \"live\"; function_version: hold the alias on a published version (null: the version each apply publishes); provisioned_concurrent_executions: environments kept initialised on the alias (billed while configured; at most reserved_concurrent_executions). Validated by lambda-function. Null: no versions, the mapping invokes $LATEST."
+  type = object({
+    name                              = string
+    function_version                  = optional(string)
+    provisioned_concurrent_executions = optional(number, 0)
+  })
+  default = null
+}
+
+variable "logging_config" {
+  description = "Lambda's native logging controls for the function, passed to lambda-function: log_format Text or JSON; application_log_level (TRACE, DEBUG, INFO, WARN, ERROR, FATAL) and system_log_level (DEBUG, INFO, WARN) need JSON. Null: Lambda's default (plain text)."
+  type = object({
+    log_format            = string
+    application_log_level = optional(string)
+    system_log_level      = optional(string)
+  })
+  default = null
+}
+
 variable "vpc_config" {
   description = "Run the function (and the failure handler) in a VPC: private subnet ids (1-16) and security group ids (1-5); they then need a route to every AWS API they call (VPC endpoints or NAT). null runs them outside any VPC."
   type = object({

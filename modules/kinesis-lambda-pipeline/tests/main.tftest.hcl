@@ -80,6 +80,11 @@ run "defaults_make_a_complete_safe_pipeline" {
   command = plan
 
   assert {
+    condition     = local.mapping_target == module.function.function_name && output.function_alias_arn == null
+    error_message = "without an alias the mapping invokes the unqualified function ($LATEST)"
+  }
+
+  assert {
     condition     = aws_kms_key.this[0].enable_key_rotation && aws_kms_alias.this[0].name == "alias/clicks" && output.kms_key_arn == "arn:aws:kms:eu-west-1:111122223333:key/created"
     error_message = "without a key the module creates one, rotated, named alias/<name>"
   }
@@ -687,4 +692,31 @@ run "alarm_evaluation_beyond_a_day_is_rejected" {
     alarm_evaluation_periods = 1441
   }
   expect_failures = [var.alarm_evaluation_periods]
+}
+
+run "with_an_alias_the_mapping_invokes_the_alias" {
+  command = plan
+
+  override_resource {
+    target          = module.function.aws_lambda_alias.this
+    override_during = plan
+    values          = { arn = "arn:aws:lambda:eu-west-1:111122223333:function:clicks-processor:live" }
+  }
+
+  variables {
+    alias          = { name = "live", provisioned_concurrent_executions = 0 }
+    logging_config = { log_format = "JSON", application_log_level = "WARN" }
+  }
+
+  assert {
+    condition = alltrue([
+      module.function.alias_name == "live",
+      local.mapping_target == "arn:aws:lambda:eu-west-1:111122223333:function:clicks-processor:live",
+    ])
+    error_message = "with an alias the mapping invokes the alias, not $LATEST"
+  }
+  assert {
+    condition     = output.function_alias_arn == "arn:aws:lambda:eu-west-1:111122223333:function:clicks-processor:live"
+    error_message = "the alias ARN is an output of the pipeline"
+  }
 }
