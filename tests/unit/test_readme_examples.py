@@ -91,7 +91,7 @@ def test_command_exits_nonzero_with_one_line_per_problem(tmp_path: Path, body: s
 
 
 def test_module_that_reads_artifacts_must_be_shown_with_artifact_root(tmp_path: Path) -> None:
-    """Outside this repository path.root is not where dist/ is, so a copied example must say where it is."""
+    """lambda-layer requires artifact_root (outside this repository nothing says where dist/ is): a copied example must set it."""
     module = tmp_path / "modules" / "lambda-layer"
     module.mkdir(parents=True)
     for name in ("variables.tf", "outputs.tf"):
@@ -100,8 +100,7 @@ def test_module_that_reads_artifacts_must_be_shown_with_artifact_root(tmp_path: 
     readme = tmp_path / "README.md"
     readme.write_text(_example(body, source="git::https://example.com/x.git//modules/lambda-layer?ref=v1"))
     assert readme_examples.check(tmp_path) == [
-        'README.md:5: module "mapping" omits artifact_root: outside this repository the module cannot find the zips; '
-        "set it to the directory `make build` wrote dist/ into",
+        'README.md:5: module "mapping" omits artifact_root, which modules/lambda-layer requires',
     ]
     readme.write_text(_example(body + "\n  artifact_root = local.build_root", source="git::https://example.com/x.git//modules/lambda-layer?ref=v1"))
     assert readme_examples.check(tmp_path) == []

@@ -2,9 +2,8 @@
 
 A consumer copies a README's `module` block first, so every input it passes must be one the
 module declares, every required input must be there, and `module.<call>.<output>` must name an
-output the module has. A module that reads build artifacts (it declares `artifact_root`) must
-show `artifact_root` too: outside this repository, `path.root` is not where `make build` wrote
-dist/. `python -m terraform_tools.readme_examples [--root DIR]`; exit 1 with one line per problem.
+output the module has (modules that read build artifacts require `artifact_root`, so an example
+that omits it is reported). `python -m terraform_tools.readme_examples [--root DIR]`; exit 1 with one line per problem.
 """
 
 from __future__ import annotations
@@ -92,9 +91,6 @@ def check_document(document: Path, root: Path) -> list[str]:
             problems.append(f"{where} passes {argument}, which {module} does not declare; see its variables.tf")
         for missing in sorted(n for n, v in variables.items() if v.required and n not in call.arguments):
             problems.append(f"{where} omits {missing}, which {module} requires")
-        if "artifact_root" in variables and "artifact_root" not in call.arguments:
-            problems.append(f"{where} omits artifact_root: outside this repository the module cannot find the "
-                            "zips; set it to the directory `make build` wrote dist/ into")
     text = "\n".join(fence.group(1) for fence in FENCE.finditer(document.read_text()))
     called = {call.name: call.module_dir for call in calls}
     for call_name, output in sorted(set(OUTPUT_REFERENCE.findall(text))):

@@ -27,7 +27,7 @@ from terraform_tools.environment import emulator_environ
 from terraform_tools.runner import TerraformError, plan_json, run
 
 from tests.integration.fixture_functions import write_artifacts
-from tests.integration.module_registry import ModuleRegistry
+from tests.integration.consumers.module_registry import ModuleRegistry
 
 NAMESPACE, NAME, SYSTEM = "acme", "kinesis-lambda-pipelines", "aws"
 REGION = "us-east-1"
