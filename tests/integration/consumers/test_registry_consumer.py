@@ -26,8 +26,8 @@ from repo_paths import REPO_ROOT
 from terraform_tools.environment import emulator_environ
 from terraform_tools.runner import TerraformError, plan_json, run
 
-from tests.integration.fixture_functions import write_artifacts
 from tests.integration.consumers.module_registry import ModuleRegistry
+from tests.integration.fixture_functions import write_artifacts
 
 NAMESPACE, NAME, SYSTEM = "acme", "kinesis-lambda-pipelines", "aws"
 REGION = "us-east-1"
