@@ -39,6 +39,20 @@ def test_duplicate_create_function_is_idempotent_and_real_conflicts_remain(own_m
         client.create_function(**{**spec, "Handler": "other.handler"})
 
 
+
+def test_a_retried_create_stream_returns_the_stream_and_real_duplicates_are_refused(own_moto: MotoServer) -> None:
+    own_moto.reset()
+    kinesis = boto3.client("kinesis", endpoint_url=own_moto.endpoint_url, region_name=own_moto.region,
+                           aws_access_key_id="t", aws_secret_access_key="t")
+    kinesis.create_stream(StreamName="s", ShardCount=2)
+    kinesis.create_stream(StreamName="s", ShardCount=2)  # the SDK's retry of a create moto already made
+    assert len(kinesis.list_shards(StreamName="s")["Shards"]) == 2
+    with pytest.raises(kinesis.exceptions.ResourceInUseException):
+        kinesis.create_stream(StreamName="s", ShardCount=3)
+    kinesis.add_tags_to_stream(StreamName="s", Tags={"team": "a"})
+    with pytest.raises(kinesis.exceptions.ResourceInUseException):
+        kinesis.create_stream(StreamName="s", ShardCount=2)
+
 def test_put_records_on_a_mapped_stream_does_not_try_to_run_the_function(own_moto: MotoServer) -> None:
     own_moto.reset()
     make = lambda service: boto3.client(service, endpoint_url=own_moto.endpoint_url, region_name=own_moto.region,  # noqa: E731

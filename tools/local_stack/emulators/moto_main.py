@@ -32,6 +32,9 @@ mapping runner needs the code a version was published with once dist/ has been r
 GET /moto-api/local-stack/lambda-code?account=&region=&sha256= serves the zip of the function
 or layer version with that CodeSha256 (moto keeps each version's bytes).
 
+A CreateStream the SDK retries after moto created the stream (a slow response on a loaded machine)
+returns the stream it created, as the CreateFunction retry above does; see _create_stream_idempotent.
+
 Kinesis enhanced fan-out consumers work as in AWS: their ARNs end with ":<creation time>", and a
 consumer ARN is accepted as an event source mapping's EventSourceArn (moto accepted only streams).
 
@@ -51,8 +54,9 @@ from moto.awslambda.exceptions import UnknownFunctionException
 from moto.awslambda.models import EventSourceMapping, LambdaBackend, LambdaFunction, LayerVersion, lambda_backends
 from moto.awslambda.responses import LambdaResponse
 from moto.awslambda.utils import make_function_arn
+from moto.core.utils import utcnow
 from moto.iam.access_control import IAMPolicyStatement, PermissionResult
-from moto.kinesis.models import Consumer, Shard, kinesis_backends
+from moto.kinesis.models import Consumer, KinesisBackend, Shard, Stream, kinesis_backends
 from moto.moto_api._internal import urls as moto_api_urls
 from moto.moto_server.werkzeug_app import MotoRequestHandler
 from moto.server import main
@@ -88,6 +92,26 @@ def _create_function_idempotent(self: LambdaResponse) -> Any:
 
 _create_event_source_mapping = LambdaBackend.create_event_source_mapping
 _update_event_source_mapping = LambdaBackend.update_event_source_mapping
+
+
+_create_stream = KinesisBackend.create_stream
+RETRIED_CREATE_WINDOW_S = 30
+
+
+def _create_stream_idempotent(self: KinesisBackend, stream_name: str, shard_count: int,
+                              stream_mode: dict[str, str] | None = None, retention_period_hours: int | None = None) -> Stream:
+    """A CreateStream the SDK retried after moto had created the stream returns that stream, not ResourceInUse.
+
+    Only a just-created, untouched stream of the same mode and shard count counts as the same call
+    (the provider tags and encrypts it right after creating it); any other duplicate is refused as on AWS.
+    """
+    existing = self.streams.get(stream_name)
+    mode = stream_mode or {"StreamMode": "PROVISIONED"}
+    if (existing is not None and existing.stream_mode == mode and not existing.tags and existing.encryption_type == "NONE"
+            and (mode.get("StreamMode") == "ON_DEMAND" or len(existing.shards) == shard_count)
+            and (utcnow() - existing.creation_datetime).total_seconds() < RETRIED_CREATE_WINDOW_S):
+        return existing
+    return _create_stream(self, stream_name, shard_count, stream_mode, retention_period_hours)
 
 
 _consumer_init = Consumer.__init__
@@ -177,6 +201,7 @@ LambdaFunction.__init__ = _function_init_keeping_logging  # type: ignore[method-
 LambdaFunction.update_configuration = _update_configuration_keeping_logging  # type: ignore[method-assign]
 LambdaFunction.get_configuration = _get_configuration_with_logging  # type: ignore[method-assign]
 LambdaResponse.create_function = _create_function_idempotent  # type: ignore[method-assign]
+KinesisBackend.create_stream = _create_stream_idempotent  # type: ignore[method-assign]
 Consumer.__init__ = _consumer_with_creation_time  # type: ignore[method-assign]
 LambdaBackend.create_event_source_mapping = _create_event_source_mapping_on_alias  # type: ignore[method-assign]
 LambdaBackend.update_event_source_mapping = _update_event_source_mapping_on_alias  # type: ignore[method-assign]
