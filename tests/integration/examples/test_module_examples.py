@@ -2,9 +2,10 @@
 VPC + RDS Proxy reference) against the emulator, check what they created, plan again, destroy.
 
 Each example gets its own moto server and a staged copy of the repository's Terraform, and
-all of them apply concurrently: the AWS provider's fixed waiters (stream and
-queue creation, ~10-30 s each) are mostly sleeping, so overlapping them keeps
-the total near the slowest single example. The repository's examples also run records through
+they apply APPLY_CONCURRENCY at a time: the AWS provider's fixed waiters (stream and
+queue creation, ~10-30 s each) are mostly sleeping, so overlapping them keeps the total
+low, while a bound keeps the two cores answering every emulator promptly (an SDK retry of
+a slow create otherwise fails as a duplicate in another test's apply). The repository's examples also run records through
 the mapping runner, and the reference (the root module with a database) is validated and planned.
 """
 
@@ -132,9 +133,12 @@ def _apply(name: str, tmp: Path) -> Applied:
     return applied
 
 
+APPLY_CONCURRENCY = 4
+
+
 @pytest.fixture(scope="module")
 def examples(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Applied]]:
-    with ThreadPoolExecutor(len(EXAMPLES)) as pool:
+    with ThreadPoolExecutor(APPLY_CONCURRENCY) as pool:
         futures = {name: pool.submit(_apply, name, tmp_path_factory.mktemp(name)) for name in EXAMPLES}
         applied = {name: future.result() for name, future in futures.items()}
     yield applied
