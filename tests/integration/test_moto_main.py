@@ -1,7 +1,6 @@
-"""The local stack's moto: no Docker delivery beside the runner, a retried CreateFunction is not a conflict,
-mappings keep the alias they name, each deployed version's zip can be fetched, LoggingConfig is kept, mappings read
-through enhanced fan-out consumers, and CloudWatch as the alarm evaluator needs it (exact metrics, percentiles, alarm state
-and history)."""
+"""The local stack's moto: no Docker delivery beside the runner, mappings keep the alias they name, each deployed
+version's zip can be fetched, LoggingConfig is kept, mappings read through enhanced fan-out consumers, and CloudWatch as
+the alarm evaluator needs it (exact metrics, percentiles, alarm state and history)."""
 
 from __future__ import annotations
 
@@ -21,37 +20,6 @@ import pytest
 from local_stack.emulators.moto_server import MotoServer
 from local_stack.runtime.artifacts import DEPLOYED_CODE_PATH
 
-
-def test_duplicate_create_function_is_idempotent_and_real_conflicts_remain(own_moto: MotoServer) -> None:
-    own_moto.reset()
-    client = boto3.client("lambda", endpoint_url=own_moto.endpoint_url, region_name=own_moto.region,
-                          aws_access_key_id="t", aws_secret_access_key="t")
-    role = boto3.client("iam", endpoint_url=own_moto.endpoint_url, region_name=own_moto.region, aws_access_key_id="t",
-                        aws_secret_access_key="t").create_role(RoleName="r", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        archive.writestr("app.py", "def handler(e, c): return 1\n")
-    spec = {"FunctionName": "f", "Runtime": "python3.12", "Role": role, "Handler": "app.handler", "Code": {"ZipFile": buffer.getvalue()}}
-    first = client.create_function(**spec)
-    again = client.create_function(**spec)
-    assert (again["FunctionArn"], again["CodeSha256"]) == (first["FunctionArn"], first["CodeSha256"])
-    with pytest.raises(client.exceptions.ResourceConflictException):
-        client.create_function(**{**spec, "Handler": "other.handler"})
-
-
-
-def test_a_retried_create_stream_returns_the_stream_and_real_duplicates_are_refused(own_moto: MotoServer) -> None:
-    own_moto.reset()
-    kinesis = boto3.client("kinesis", endpoint_url=own_moto.endpoint_url, region_name=own_moto.region,
-                           aws_access_key_id="t", aws_secret_access_key="t")
-    kinesis.create_stream(StreamName="s", ShardCount=2)
-    kinesis.create_stream(StreamName="s", ShardCount=2)  # the SDK's retry of a create moto already made
-    assert len(kinesis.list_shards(StreamName="s")["Shards"]) == 2
-    with pytest.raises(kinesis.exceptions.ResourceInUseException):
-        kinesis.create_stream(StreamName="s", ShardCount=3)
-    kinesis.add_tags_to_stream(StreamName="s", Tags={"team": "a"})
-    with pytest.raises(kinesis.exceptions.ResourceInUseException):
-        kinesis.create_stream(StreamName="s", ShardCount=2)
 
 def test_put_records_on_a_mapped_stream_does_not_try_to_run_the_function(own_moto: MotoServer) -> None:
     own_moto.reset()

@@ -1,9 +1,8 @@
 """moto server for the local stack: moto's own Kinesis/SNS -> Lambda delivery switched off.
 
-Also: a CreateFunction repeated with identical code and settings (an SDK retry of a
-request whose response was lost) returns the existing function instead of 409.
-Under load, Terraform's AWS provider otherwise retries that 409 until its create timeout.
-And moto ignores `Bool` policy conditions, so the root module's "deny unless
+Also: an SDK retry of a request moto already carried out (its response came too late on a
+loaded machine) gets the first attempt's response instead of failing as a duplicate of itself;
+see sdk_retries.py. And moto ignores `Bool` policy conditions, so the root module's "deny unless
 aws:SecureTransport" bucket policy denied every request; here requests count as TLS (the
 plain-HTTP loopback endpoint stands in for AWS's TLS endpoints) and that statement does not apply.
 
@@ -32,9 +31,6 @@ mapping runner needs the code a version was published with once dist/ has been r
 GET /moto-api/local-stack/lambda-code?account=&region=&sha256= serves the zip of the function
 or layer version with that CodeSha256 (moto keeps each version's bytes).
 
-A CreateStream the SDK retries after moto created the stream (a slow response on a loaded machine)
-returns the stream it created, as the CreateFunction retry above does; see _create_stream_idempotent.
-
 Kinesis enhanced fan-out consumers work as in AWS: their ARNs end with ":<creation time>", and a
 consumer ARN is accepted as an event source mapping's EventSourceArn (moto accepted only streams).
 
@@ -44,24 +40,20 @@ percentiles, an alarm's initial and updated state, alarm history): see moto_clou
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import json
 import sys
 from typing import Any
 
-from moto.awslambda.exceptions import UnknownFunctionException
 from moto.awslambda.models import EventSourceMapping, LambdaBackend, LambdaFunction, LayerVersion, lambda_backends
-from moto.awslambda.responses import LambdaResponse
 from moto.awslambda.utils import make_function_arn
-from moto.core.utils import utcnow
 from moto.iam.access_control import IAMPolicyStatement, PermissionResult
-from moto.kinesis.models import Consumer, KinesisBackend, Shard, Stream, kinesis_backends
+from moto.kinesis.models import Consumer, Shard, kinesis_backends
 from moto.moto_api._internal import urls as moto_api_urls
-from moto.moto_server.werkzeug_app import MotoRequestHandler
+from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler
 from moto.server import main
 
 from local_stack.emulators.moto_cloudwatch import patch_cloudwatch
+from local_stack.emulators.sdk_retries import RetryReplay
 from local_stack.runtime.artifacts import DEPLOYED_CODE_PATH
 
 
@@ -74,44 +66,8 @@ def _max_sequence_number(self: Shard) -> int:
     return next(reversed(self.records)) if self.records else 0
 
 
-_create_function = LambdaResponse.create_function
-
-
-def _create_function_idempotent(self: LambdaResponse) -> Any:
-    spec = self.json_body
-    try:
-        existing = self.backend.get_function(spec["FunctionName"].rsplit(":", 1)[-1], None)
-    except UnknownFunctionException:
-        return _create_function(self)
-    zip_file = spec.get("Code", {}).get("ZipFile")
-    same = (existing.role, existing.handler, existing.run_time) == (spec.get("Role"), spec.get("Handler"), spec.get("Runtime"))
-    if zip_file and same and existing.code_sha_256 == base64.b64encode(hashlib.sha256(base64.b64decode(zip_file)).digest()).decode():
-        return 201, {"status": 201}, json.dumps(existing.get_configuration(on_create=True))
-    return _create_function(self)
-
-
 _create_event_source_mapping = LambdaBackend.create_event_source_mapping
 _update_event_source_mapping = LambdaBackend.update_event_source_mapping
-
-
-_create_stream = KinesisBackend.create_stream
-RETRIED_CREATE_WINDOW_S = 30
-
-
-def _create_stream_idempotent(self: KinesisBackend, stream_name: str, shard_count: int,
-                              stream_mode: dict[str, str] | None = None, retention_period_hours: int | None = None) -> Stream:
-    """A CreateStream the SDK retried after moto had created the stream returns that stream, not ResourceInUse.
-
-    Only a just-created, untouched stream of the same mode and shard count counts as the same call
-    (the provider tags and encrypts it right after creating it); any other duplicate is refused as on AWS.
-    """
-    existing = self.streams.get(stream_name)
-    mode = stream_mode or {"StreamMode": "PROVISIONED"}
-    if (existing is not None and existing.stream_mode == mode and not existing.tags and existing.encryption_type == "NONE"
-            and (mode.get("StreamMode") == "ON_DEMAND" or len(existing.shards) == shard_count)
-            and (utcnow() - existing.creation_datetime).total_seconds() < RETRIED_CREATE_WINDOW_S):
-        return existing
-    return _create_stream(self, stream_name, shard_count, stream_mode, retention_period_hours)
 
 
 _consumer_init = Consumer.__init__
@@ -200,8 +156,6 @@ def _get_configuration_with_logging(self: LambdaFunction, on_create: bool = Fals
 LambdaFunction.__init__ = _function_init_keeping_logging  # type: ignore[method-assign]
 LambdaFunction.update_configuration = _update_configuration_keeping_logging  # type: ignore[method-assign]
 LambdaFunction.get_configuration = _get_configuration_with_logging  # type: ignore[method-assign]
-LambdaResponse.create_function = _create_function_idempotent  # type: ignore[method-assign]
-KinesisBackend.create_stream = _create_stream_idempotent  # type: ignore[method-assign]
 Consumer.__init__ = _consumer_with_creation_time  # type: ignore[method-assign]
 LambdaBackend.create_event_source_mapping = _create_event_source_mapping_on_alias  # type: ignore[method-assign]
 LambdaBackend.update_event_source_mapping = _update_event_source_mapping_on_alias  # type: ignore[method-assign]
@@ -223,6 +177,7 @@ LambdaBackend.send_kinesis_message = _no_delivery  # type: ignore[method-assign]
 LambdaBackend.send_sns_message = _no_delivery  # type: ignore[method-assign]
 Shard.get_max_sequence_number = _max_sequence_number  # type: ignore[method-assign]
 MotoRequestHandler.protocol_version = "HTTP/1.0"
+DomainDispatcherApplication.__call__ = RetryReplay().wrap(DomainDispatcherApplication.__call__)  # type: ignore[method-assign,assignment]
 patch_cloudwatch()
 
 if __name__ == "__main__":
