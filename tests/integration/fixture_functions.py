@@ -48,7 +48,7 @@ def handler(event, context):
         lines.append(json.dumps({"id": body["id"], "key": record["kinesis"]["partitionKey"],
                                  "seq": record["kinesis"]["sequenceNumber"], "pid": os.getpid(), "code": CODE_TAG,
                                  "version": os.environ["AWS_LAMBDA_FUNCTION_VERSION"],
-                                 "invoked": context.invoked_function_arn}))
+                                 "invoked": context.invoked_function_arn, "source": record["eventSourceARN"]}))
     if lines:
         with open(os.environ["OUT_FILE"], "a") as out:
             out.write("\\n".join(lines) + "\\n")

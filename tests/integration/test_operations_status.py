@@ -162,12 +162,14 @@ def test_a_running_local_stack_is_the_default_target_with_the_runners_numbers(pi
                                                      "outputs": pipeline["outputs"]}))
     shard = {"shard": f"clicks/{first}", "records_read": 1_200, "checkpoint": "49", "pending": 600, "millis_behind_latest": 3_000,
              "in_flight": 2, "idle": False, "tip_seen_at": 0.0}
+    through = {**shard, "shard": f"clicks/consumer/fanout/{first}", "records_read": 1_800, "pending": 0, "idle": True,
+               "millis_behind_latest": 0}  # a second mapping on the same shard, through an enhanced fan-out consumer
     stop = threading.Event()
 
     def report_like_the_runner() -> None:  # `make up` rewrites status.json four times a second
         while True:
             write_text_atomic(tmp_path / "status.json", json.dumps(
-                {"written_at": time.time(), "async_in_flight": False, "errors": [], "shards": [shard]}))
+                {"written_at": time.time(), "async_in_flight": False, "errors": [], "shards": [shard, through]}))
             if stop.wait(0.25):
                 return
 
@@ -184,7 +186,10 @@ def test_a_running_local_stack_is_the_default_target_with_the_runners_numbers(pi
         writer.join()
     assert report["target"] == f"local stack at {moto.endpoint_url} (pid {os.getpid()}, {moto.region})"
     assert report["named_by"] == "the root module's outputs saved by `make up`"
-    read, unread = report["shards"]
+    read, fanned_out, unread = report["shards"]
+    assert (fanned_out["shard"], fanned_out["consumer"], fanned_out["state"], fanned_out["runner"]["records_read"]) == (
+        first, "fanout", "caught up", 1_800)
+    assert read["consumer"] is None and read["shard"] == first
     assert (read["state"], read["records_behind"]["value"], read["records_behind"]["at_least"], read["ms_behind"]["value"]) == (
         "processing", 600, True, 3_000)
     assert read["records_behind"]["source"].startswith("runner:") and read["ms_behind"]["source"].startswith("runner:")
@@ -192,6 +197,7 @@ def test_a_running_local_stack_is_the_default_target_with_the_runners_numbers(pi
     assert unread["state"] == "not read" and unread["ms_behind"]["value"] is None and unread["runner"] is None
     assert report["runner"]["drained"] is False and "600 pending" in report["runner"]["not_drained_because"]
     assert [q["messages"] for q in report["queues"]] == [3, 0] and report["functions"][0]["iterator_age_ms"]["value"] == 9_000
+    assert f"clicks/consumer/fanout/{first}" in table.stdout
     assert "≥ 600 records" in table.stdout and "local runner drained: no (" in table.stdout
 
 

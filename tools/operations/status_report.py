@@ -55,6 +55,7 @@ class ShardRow:
     records_behind: Measure
     ms_behind: Measure
     runner: RunnerShard | None = None
+    consumer: str | None = None  # the enhanced fan-out consumer a local mapping reads this shard through
 
 
 @dataclass(frozen=True)
@@ -164,7 +165,8 @@ def _rows(report: StatusReport) -> list[list[str]]:
         rows.append(["stream", stream.name, stream.status, "-", _age(age),
                      f"{stream.mode}, {stream.open_shards} open shard(s), {stream.retention_hours} h retention; age: {_from(age)}"])
     for shard in report.shards:
-        rows.append(["shard", f"{shard.stream}/{shard.shard}", shard.state, _count(shard.records_behind, "records"),
+        name = f"{shard.stream}/consumer/{shard.consumer}/{shard.shard}" if shard.consumer else f"{shard.stream}/{shard.shard}"
+        rows.append(["shard", name, shard.state, _count(shard.records_behind, "records"),
                      _age(shard.ms_behind), _shard_detail(shard)])
     for function in report.functions:
         age = function.iterator_age_ms

@@ -86,6 +86,18 @@ def _pages(call: Callable[..., Any], key: str, token: str = "NextToken", next_ar
         kwargs[next_arg or token] = response[token]
 
 
+def _runner_readers(runner_status: dict[str, Any]) -> dict[tuple[str, str], list[tuple[str | None, dict[str, Any]]]]:
+    """The runner's readers per (stream, shardId): (None, status) for a mapping on the stream, (consumer name, status)
+    for each mapping through an enhanced fan-out consumer."""
+    from local_stack.esm.stream_source import parse_shard_label
+
+    readers: dict[tuple[str, str], list[tuple[str | None, dict[str, Any]]]] = {}
+    for seen in runner_status["shards"]:
+        stream, consumer, shard_id = parse_shard_label(seen["shard"])
+        readers.setdefault((stream, shard_id), []).append((consumer, seen))
+    return readers
+
+
 def _shards(kinesis: Any, stream: str) -> list[dict[str, Any]]:
     """Every shard; ListShards refuses StreamName beside a NextToken, hence not _pages."""
     response = kinesis.list_shards(StreamName=stream)
@@ -148,25 +160,27 @@ class _Collector:
             row = self.report.streams[index]
             self.report.streams[index] = StreamRow(row.name, row.status, row.mode, row.open_shards, row.retention_hours, measure)
         self.metric(reader, fill_stream)
-        local = {s["shard"]: s for s in runner_status["shards"]} if runner_status is not None else None
+        local = _runner_readers(runner_status) if runner_status is not None else None
         for shard in shards:
             self.shard(name, shard, enhanced, local)
         arns.append(summary["StreamARN"])
 
-    def shard(self, stream: str, shard: dict[str, Any], enhanced: set[str], local: dict[str, dict[str, Any]] | None) -> None:
+    def shard(self, stream: str, shard: dict[str, Any], enhanced: set[str],
+              local: dict[tuple[str, str], list[tuple[str | None, dict[str, Any]]]] | None) -> None:
         shard_id = shard["ShardId"]
         if local is not None:
-            seen = local.get(f"{stream}/{shard_id}")
-            if seen is None:
+            readers = local.get((stream, shard_id), [])
+            if not readers:
                 none = Measure(None, "the runner reads this shard for no mapping")
                 self.report.shards.append(ShardRow(stream, shard_id, "not read", none, none))
-                return
-            behind = Measure(seen["pending"], "runner: records read and not yet finished (buffered, in flight or "
-                             "waiting for an earlier one); more when its reader is not at the tip",
-                             at_least=seen["millis_behind_latest"] > 0)
-            lag = Measure(seen["millis_behind_latest"], "runner: MillisBehindLatest of its latest GetRecords")
-            runner = RunnerShard(seen["records_read"], seen["checkpoint"], seen["pending"], seen["in_flight"])
-            self.report.shards.append(ShardRow(stream, shard_id, "caught up" if seen["idle"] else "processing", behind, lag, runner))
+            for consumer, seen in readers:  # one row per reader: the stream's own, and each consumer's
+                behind = Measure(seen["pending"], "runner: records read and not yet finished (buffered, in flight or "
+                                 "waiting for an earlier one); more when its reader is not at the tip",
+                                 at_least=seen["millis_behind_latest"] > 0)
+                lag = Measure(seen["millis_behind_latest"], "runner: MillisBehindLatest of its latest GetRecords")
+                runner = RunnerShard(seen["records_read"], seen["checkpoint"], seen["pending"], seen["in_flight"])
+                self.report.shards.append(ShardRow(stream, shard_id, "caught up" if seen["idle"] else "processing",
+                                                   behind, lag, runner, consumer))
             return
         state = "closed" if shard.get("SequenceNumberRange", {}).get("EndingSequenceNumber") else "open"
         index = len(self.report.shards)

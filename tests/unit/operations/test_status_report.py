@@ -81,6 +81,18 @@ def test_one_table_with_a_row_per_part_in_columns() -> None:
     assert "local runner" not in table and "could not read" not in table
 
 
+def test_a_local_reader_through_an_enhanced_fan_out_consumer_is_a_row_of_its_own() -> None:
+    through = ShardRow("clicks", "shardId-000000000001", "caught up", Measure(0, "runner"), Measure(0, "runner"),
+                       RunnerShard(1_200, "77", 0, 0), consumer="fanout")
+    base = report()
+    table = render_table(report(shards=[*base.shards, through]))
+    rows = rows_of(table)
+    assert rows[("shard", "clicks/consumer/fanout/shardId-000000000001")][2:6] == [
+        "caught up", "0 records", "0 ms", "runner: 1,200 read, 0 batch(es) in flight, checkpoint 77"]
+    assert rows[("shard", "clicks/shardId-000000000001")][5].endswith("checkpoint 49"), "the stream's own reader keeps its row"
+    assert [s["consumer"] for s in json.loads(to_json(report(shards=[*base.shards, through])))["shards"]] == [None, None, "fanout"]
+
+
 def test_the_local_runner_and_unreadable_parts_follow_the_table() -> None:
     runner = RunnerState(False, "clicks/shardId-000000000001: 600 pending", False, ["reading clicks: boom"])
     lines = render_table(report(runner=runner, problems=["alarms: AccessDenied"])).splitlines()

@@ -10,7 +10,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import IO, Any
 
@@ -24,6 +24,7 @@ from local_stack.esm.failure_destination import on_failure_record, s3_object_key
 from local_stack.esm.kinesis_records import StreamRecord, event_record
 from local_stack.esm.shard_poller import ShardPoller, ShardStatus
 from local_stack.esm.sns_delivery import SnsDelivery
+from local_stack.esm.stream_source import StreamSource, unavailable_consumer
 from local_stack.monitoring.lambda_metrics import LambdaMetrics
 from local_stack.runtime.function_registry import FunctionRegistry
 from local_stack.runtime.invoker import FunctionSpec, LocalOverrides
@@ -34,11 +35,6 @@ from local_stack.runtime.worker import InvokeResult
 def counts_events(mapping: dict[str, Any]) -> bool:
     """Lambda publishes a mapping's event counts only when its MetricsConfig asks for EventCount."""
     return "EventCount" in (mapping.get("MetricsConfig") or {}).get("Metrics", [])
-
-
-def stream_name_of(arn: str) -> str:
-    """Stream name from a stream ARN or an enhanced fan-out consumer ARN."""
-    return arn.split(":stream/", 1)[1].split("/", 1)[0]
 
 
 @dataclass
@@ -86,7 +82,11 @@ class MappingRunner:
         kinesis = self.clients("kinesis")
         for mapping in self.mappings():
             invoker = self.registry.get(mapping["FunctionArn"])  # fails now, not at the first batch, if the code is wrong
-            stream = stream_name_of(mapping["EventSourceArn"])
+            source = StreamSource.of(mapping["EventSourceArn"])
+            if source.consumer_name and (problem := unavailable_consumer(kinesis, source)):
+                self.errors.append(f"mapping {mapping['UUID']}: {problem}")  # as on AWS, this mapping delivers nothing
+                continue
+            stream = source.stream_name
             self._event_counts[mapping["UUID"]] = counts_events(mapping)
             for shard in kinesis.list_shards(StreamName=stream)["Shards"]:
                 poller = ShardPoller(
@@ -134,7 +134,7 @@ class MappingRunner:
         return report
 
     def _invoker_for(self, mapping: dict[str, Any]) -> Callable[[str, list[StreamRecord]], InvokeResult]:
-        stream_arn, function_arn = mapping["EventSourceArn"], mapping["FunctionArn"]
+        stream_arn, function_arn = StreamSource.of(mapping["EventSourceArn"]).stream_arn, mapping["FunctionArn"]
 
         def invoke(shard_id: str, records: list[StreamRecord]) -> InvokeResult:
             # Per batch: a mapping on an alias runs the version the alias points at now, as on AWS.
@@ -146,14 +146,15 @@ class MappingRunner:
     def _discarder_for(self, mapping: dict[str, Any], function: FunctionSpec) -> Callable[[str, Discard], None]:
         destination = mapping.get("DestinationConfig", {}).get("OnFailure", {}).get("Destination")
         count = self._event_counter(mapping["UUID"])
+        stream_arn = StreamSource.of(mapping["EventSourceArn"]).stream_arn  # KinesisBatchInfo.streamArn, also through a consumer
 
         def discard(shard_id: str, batch: Discard) -> None:
             if not destination:
                 count("DroppedEventCount", len(batch.records))
                 return
-            message = on_failure_record(batch, shard_id, mapping["EventSourceArn"], mapping["FunctionArn"])
+            message = on_failure_record(batch, shard_id, stream_arn, mapping["FunctionArn"])
             if destination.startswith("arn:aws:s3:"):
-                message["payload"] = {"Records": [event_record(r, shard_id, mapping["EventSourceArn"], self.clients.region, "")
+                message["payload"] = {"Records": [event_record(r, shard_id, stream_arn, self.clients.region, "")
                                                   for r in batch.records]}
             try:
                 send_to_destination(self.clients, destination, message, self.sns.publish,
@@ -172,7 +173,8 @@ class MappingRunner:
         return all(p.idle() for p in self.pollers) and not self.sns.busy()
 
     def shard_status(self) -> list[ShardStatus]:
-        return [poller.status() for poller in self.pollers]
+        """Each reader's status; a mapping through a consumer is labelled stream/consumer/<name>/shardId."""
+        return [replace(p.status(), shard=StreamSource.of(p.mapping["EventSourceArn"]).shard_label(p.shard_id)) for p in self.pollers]
 
     def wait_idle(self, timeout_s: float, settle_s: float = 0.6) -> bool:
         """True once everything is processed and stays so for settle_s (async deliveries included)."""
