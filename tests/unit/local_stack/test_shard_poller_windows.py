@@ -76,3 +76,29 @@ def test_a_window_not_yet_ended_holds_the_checkpoint_and_the_shard_is_not_idle()
         assert poller.checkpoint.sequence_number is None and poller.status().pending == 1
     finally:
         poller.stop()
+
+
+class ClosedShard(ScriptedShard):
+    """A shard that has ended (split or merged): after its records, no next iterator."""
+
+    def get_records(self, ShardIterator: str, Limit: int) -> dict[str, Any]:
+        response = super().get_records(ShardIterator, Limit)
+        return {**response, "NextShardIterator": None if not response["Records"] else response["NextShardIterator"]}
+
+
+def test_when_the_shard_ends_its_open_window_is_closed() -> None:
+    shard = ClosedShard()
+    shard.records.append({"SequenceNumber": "5000", "PartitionKey": "k", "ApproximateArrivalTimestamp": 4_000_000_000.0,
+                          "Data": json.dumps({"id": 1, "value": 3}).encode()})  # its window would stay open until 2096
+    function = Summing()
+    poller = ShardPoller(shard, "clicks", SHARD,
+                         {"UUID": "m", "EventSourceArn": ARN, "StartingPosition": "TRIM_HORIZON",
+                          "TumblingWindowInSeconds": 900},
+                         invoke=function, discard=lambda shard_id, d: None, policy=RetryPolicy(), poll_interval_s=0.01)
+    poller.start()
+    try:
+        wait_until(lambda: poller.checkpoint.sequence_number == "5000", 10, "the window to close at the shard's end")
+    finally:
+        poller.stop()
+    assert [(ids, w["isFinalInvokeForWindow"], w["state"]) for ids, w in function.events] == [
+        ([1], False, {}), ([], True, {"k": 3})]

@@ -10,6 +10,7 @@ window's records once its final invocation succeeds.
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from collections import deque
@@ -158,6 +159,10 @@ class ShardPoller:
                     self._cond.notify_all()
                 if not records:
                     self._stop.wait(self.poll_interval_s)
+            if not iterator:  # the shard ended: "Lambda considers the window closed" (tumbling windows)
+                with self._cond:
+                    self._horizon = math.inf
+                    self._cond.notify_all()
         except Exception as exc:
             self.errors.append(f"reading {self.stream_name}/{self.shard_id}: {exc}")
 
