@@ -16,6 +16,7 @@ import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from functools import partial
 from typing import Any
 
 from local_stack.esm.batch_retry import BatchOutcome, Discard, RetryPolicy, failed_index, process_batch
@@ -233,7 +234,7 @@ class ShardPoller:
         return len(records) - (index if index is not None else 0)
 
     def _process(self, batch: list[StreamRecord], lane: int) -> None:
-        discard = lambda d: self.discard(self.shard_id, d)  # noqa: E731
+        discard = partial(self.discard, self.shard_id)
         if self._windows:  # checkpointed by the window's final invocation
             outcome = self._windows[lane].process(batch, self.policy, discard, self._backoff)
         else:
