@@ -74,6 +74,31 @@ def handler(event, context):
     return {"ok": True}
 '''
 
+# A tumbling-window aggregator: sums each record's `value` per `key` into `state` and writes one line per
+# successful invocation (what it was given, and at the final invocation the window's totals) to OUT_FILE.
+# A record with mode "crash" fails the invocation before anything is written.
+WINDOW_SUM_HANDLER = '''
+import base64, json, os
+
+def handler(event, context):
+    state = dict(event["state"])
+    ids = []
+    for record in event["Records"]:
+        body = json.loads(base64.b64decode(record["kinesis"]["data"]))
+        if body.get("mode") == "crash":
+            raise ValueError(f"poison record {body['id']}")
+        state[body["key"]] = state.get(body["key"], 0) + body["value"]
+        ids.append(body["id"])
+    line = {"final": event["isFinalInvokeForWindow"], "early": event["isWindowTerminatedEarly"],
+            "window": event["window"], "shard": event["shardId"], "source": event["eventSourceARN"],
+            "state_in": event["state"], "ids": ids}
+    if event["isFinalInvokeForWindow"]:
+        line["totals"] = state
+    with open(os.environ["OUT_FILE"], "a") as out:
+        out.write(json.dumps(line) + "\\n")
+    return {"state": state}
+'''
+
 
 def _zip(files: dict[str, str]) -> bytes:
     buffer = io.BytesIO()
@@ -97,6 +122,7 @@ def write_artifacts(root: Path, rename: dict[str, str] | None = None, code_tag: 
         "sink": ("function", {"app.py": f"CODE_TAG = {code_tag!r}\n{SINK_HANDLER}"}),
         "layer_user": ("function", {"app.py": LAYER_USER_HANDLER}),
         "helpers": ("layer", {"python/helper.py": LAYER_HELPER}),
+        "window_sum": ("function", {"app.py": WINDOW_SUM_HANDLER}),
     }
     artifacts = []
     for original, (kind, files) in zips.items():

@@ -133,13 +133,15 @@ class MappingRunner:
                 self.options.metrics.iterator_age(function_name, age_ms, time.time())
         return report
 
-    def _invoker_for(self, mapping: dict[str, Any]) -> Callable[[str, list[StreamRecord]], InvokeResult]:
+    def _invoker_for(self, mapping: dict[str, Any]) -> Callable[..., InvokeResult]:
         stream_arn, function_arn = StreamSource.of(mapping["EventSourceArn"]).stream_arn, mapping["FunctionArn"]
 
-        def invoke(shard_id: str, records: list[StreamRecord]) -> InvokeResult:
+        def invoke(shard_id: str, records: list[StreamRecord], window: dict[str, Any] | None = None) -> InvokeResult:
             # Per batch: a mapping on an alias runs the version the alias points at now, as on AWS.
             invoker = self.registry.get(function_arn)
-            event = {"Records": [event_record(r, shard_id, stream_arn, self.clients.region, invoker.spec.role) for r in records]}
+            event: dict[str, Any] = {
+                "Records": [event_record(r, shard_id, stream_arn, self.clients.region, invoker.spec.role) for r in records],
+                **(window or {})}  # a tumbling window's window, state, shardId, eventSourceARN and flags
             return invoker.invoke(event, function_arn)
         return invoke
 

@@ -4,15 +4,19 @@ Each lane handles its batches strictly one after another, and a partition
 key always maps to the same lane, so order per key holds even with
 ParallelizationFactor > 1. The checkpoint advances only over finished records;
 records the mapping's FilterCriteria filter out are finished as soon as they are read.
+With a tumbling window, each lane's `ShardWindows` carries the window's state and checkpoints a
+window's records once its final invocation succeeds.
 """
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from functools import partial
 from typing import Any
 
 from local_stack.esm.batch_retry import BatchOutcome, Discard, RetryPolicy, failed_index, process_batch
@@ -20,6 +24,7 @@ from local_stack.esm.batching import batch_is_ready, lane_for, take_batch
 from local_stack.esm.checkpoint import ShardCheckpoint
 from local_stack.esm.event_filter import DEFAULT_FILTER_QUOTA, mapping_filter
 from local_stack.esm.kinesis_records import StreamRecord
+from local_stack.esm.tumbling_window import TIP_GRACE_S, ShardWindows, require_state, window_seconds
 from local_stack.runtime.worker import InvokeResult
 
 
@@ -56,7 +61,7 @@ class ShardPoller:
     stream_name: str
     shard_id: str
     mapping: dict[str, Any]
-    invoke: Callable[[str, list[StreamRecord]], InvokeResult]
+    invoke: Callable[..., InvokeResult]  # (shard id, records[, the event's tumbling window fields])
     discard: Callable[[str, Discard], None]
     policy: RetryPolicy
     poll_interval_s: float = 0.2
@@ -74,6 +79,11 @@ class ShardPoller:
         self._cond = threading.Condition()
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
+        self._horizon = 0.0  # the shard is read up to here: latest arrival read, or a read that found the tip
+        seconds = window_seconds(self.mapping)
+        self._windows = [ShardWindows(seconds, self.shard_id, self.mapping["EventSourceArn"], self._invoke,
+                                      self.checkpoint.finished, self._backoff)
+                         for _ in self._lanes] if seconds else []
 
     def start(self) -> None:
         name = f"{self.stream_name}/{self.shard_id}"
@@ -96,7 +106,8 @@ class ShardPoller:
             return self._idle()
 
     def _idle(self) -> bool:  # with self._cond held
-        return self.stats.at_tip and not any(self._lanes) and not any(self._busy)
+        return (self.stats.at_tip and not any(self._lanes) and not any(self._busy)
+                and all(w.window is None for w in self._windows))
 
     def status(self) -> ShardStatus:
         with self._cond:
@@ -144,9 +155,15 @@ class ShardPoller:
                     self.stats.at_tip = not records and self.stats.millis_behind_latest == 0
                     if self.stats.at_tip:
                         self.stats.tip_seen_at = asked_at
+                    self._horizon = max([self._horizon, *(r.arrival for r in records),
+                                         *([asked_at - TIP_GRACE_S] if self.stats.at_tip else [])])
                     self._cond.notify_all()
                 if not records:
                     self._stop.wait(self.poll_interval_s)
+            if not iterator:  # the shard ended: "Lambda considers the window closed" (tumbling windows)
+                with self._cond:
+                    self._horizon = math.inf
+                    self._cond.notify_all()
         except Exception as exc:
             self.errors.append(f"reading {self.stream_name}/{self.shard_id}: {exc}")
 
@@ -161,15 +178,21 @@ class ShardPoller:
                     if pending and first_seen is None:
                         first_seen = time.monotonic()
                     waited = time.monotonic() - first_seen if first_seen else 0.0
-                    if batch_is_ready(pending, batch_size, waited, window):
+                    if self._windows and self._windows[index].due(pending, self._horizon):
+                        break
+                    if batch_is_ready(pending, self._batch_limit(index, batch_size), waited, window):
                         break
                     self._cond.wait(timeout=max(0.01, window - waited) if pending else None)
                 if self._stop.is_set():
                     return
-                batch = take_batch(pending, batch_size)
+                closing = bool(self._windows) and self._windows[index].due(pending, self._horizon)
+                batch = [] if closing else take_batch(pending, self._batch_limit(index, batch_size))
                 self._busy[index] = True
             try:
-                self._process(batch)
+                if closing:
+                    self._windows[index].close(self.policy)
+                else:
+                    self._process(batch, index)
             except Exception as exc:
                 self.errors.append(f"lane {index} of {self.stream_name}/{self.shard_id}: {exc}")
             finally:
@@ -177,15 +200,24 @@ class ShardPoller:
                     self._busy[index] = False
                     self._cond.notify_all()
 
-    def _invoke(self, records: list[StreamRecord]) -> InvokeResult:
-        """Invoke, recording IteratorAge as Lambda does: when the event is sent, the age of its last record."""
-        age_ms = max(0, int((time.time() - records[-1].arrival) * 1000)) if records else 0
-        with self._cond:
-            self.stats.iterator_age_ms = age_ms
-            self.stats.max_iterator_age_ms = max(self.stats.max_iterator_age_ms, age_ms)
-        self.report_iterator_age(age_ms)
+    def _batch_limit(self, lane: int, batch_size: int) -> int:
+        """With a tumbling window a batch ends where its window does."""
+        return self._windows[lane].batch_limit(self._lanes[lane], batch_size) if self._windows else batch_size
+
+    def _invoke(self, records: list[StreamRecord], window: dict[str, Any] | None = None) -> InvokeResult:
+        """Invoke, recording IteratorAge as Lambda does: when the event is sent, the age of its last record.
+        `window`: the event's tumbling window fields (a window's final invocation has no records)."""
+        if records:
+            age_ms = max(0, int((time.time() - records[-1].arrival) * 1000))
+            with self._cond:
+                self.stats.iterator_age_ms = age_ms
+                self.stats.max_iterator_age_ms = max(self.stats.max_iterator_age_ms, age_ms)
+            self.report_iterator_age(age_ms)
         self.count_events("InvokedEventCount", len(records))
-        result = self.invoke(self.shard_id, records)
+        if window is None:
+            result = self.invoke(self.shard_id, records)
+        else:
+            result = require_state(self.invoke(self.shard_id, records, window))
         failed = self._failed_events(records, result)
         if failed:
             self.count_events("FailedInvokeEventCount", failed)
@@ -201,11 +233,14 @@ class ShardPoller:
         index = failed_index(records, result.payload)
         return len(records) - (index if index is not None else 0)
 
-    def _process(self, batch: list[StreamRecord]) -> None:
-        outcome = process_batch(batch, self._invoke,
-                                lambda d: self.discard(self.shard_id, d), self.policy, sleep=self._backoff)
-        if not outcome.abandoned:  # stopped mid-retry: the checkpoint stays before this batch
-            self.checkpoint.finished([r.sequence_number for r in batch])
+    def _process(self, batch: list[StreamRecord], lane: int) -> None:
+        discard = partial(self.discard, self.shard_id)
+        if self._windows:  # checkpointed by the window's final invocation
+            outcome = self._windows[lane].process(batch, self.policy, discard, self._backoff)
+        else:
+            outcome = process_batch(batch, self._invoke, discard, self.policy, sleep=self._backoff)
+            if not outcome.abandoned:  # stopped mid-retry: the checkpoint stays before this batch
+                self.checkpoint.finished([r.sequence_number for r in batch])
         with self._cond:
             self.stats.batches += 1
             self.stats.outcome.add(replace(outcome, retries=0))  # retries are counted by _backoff, as they begin
