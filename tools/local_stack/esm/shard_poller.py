@@ -24,6 +24,7 @@ from local_stack.esm.batching import batch_is_ready, lane_for, take_batch
 from local_stack.esm.checkpoint import ShardCheckpoint
 from local_stack.esm.event_filter import DEFAULT_FILTER_QUOTA, mapping_filter
 from local_stack.esm.kinesis_records import StreamRecord
+from local_stack.esm.stream_source import StreamSource
 from local_stack.esm.tumbling_window import TIP_GRACE_S, ShardWindows, require_state, window_seconds
 from local_stack.runtime.worker import InvokeResult
 
@@ -81,7 +82,7 @@ class ShardPoller:
         self._threads: list[threading.Thread] = []
         self._horizon = 0.0  # the shard is read up to here: latest arrival read, or a read that found the tip
         seconds = window_seconds(self.mapping)
-        self._windows = [ShardWindows(seconds, self.shard_id, self.mapping["EventSourceArn"], self._invoke,
+        self._windows = [ShardWindows(seconds, self.shard_id, StreamSource.of(self.mapping["EventSourceArn"]).stream_arn, self._invoke,
                                       self.checkpoint.finished, self._backoff)
                          for _ in self._lanes] if seconds else []
 
