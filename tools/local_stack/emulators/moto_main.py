@@ -38,6 +38,10 @@ returns the stream it created, as the CreateFunction retry above does; see _crea
 Kinesis enhanced fan-out consumers work as in AWS: their ARNs end with ":<creation time>", and a
 consumer ARN is accepted as an event source mapping's EventSourceArn (moto accepted only streams).
 
+Kinesis resharding (SplitShard, MergeShards, UpdateShardCount) behaves as AWS documents it, as the
+runner's following of shard lineage needs: parents keep their records, only open shards take new ones,
+GetRecords ends a closed shard with a null NextShardIterator; see moto_kinesis_reshard.py.
+
 CloudWatch gets the fixes the local alarm evaluator depends on (exact metric identity,
 percentiles, an alarm's initial and updated state, alarm history): see moto_cloudwatch.py.
 """
@@ -56,22 +60,18 @@ from moto.awslambda.responses import LambdaResponse
 from moto.awslambda.utils import make_function_arn
 from moto.core.utils import utcnow
 from moto.iam.access_control import IAMPolicyStatement, PermissionResult
-from moto.kinesis.models import Consumer, KinesisBackend, Shard, Stream, kinesis_backends
+from moto.kinesis.models import Consumer, KinesisBackend, Stream, kinesis_backends
 from moto.moto_api._internal import urls as moto_api_urls
 from moto.moto_server.werkzeug_app import MotoRequestHandler
 from moto.server import main
 
 from local_stack.emulators.moto_cloudwatch import patch_cloudwatch
+from local_stack.emulators.moto_kinesis_reshard import patch_kinesis_resharding
 from local_stack.runtime.artifacts import DEPLOYED_CODE_PATH
 
 
 def _no_delivery(self: LambdaBackend, *args: object, **kwargs: object) -> None:
     return None
-
-
-def _max_sequence_number(self: Shard) -> int:
-    """O(1) instead of moto's list(keys)[-1], which made each PutRecords O(records in shard)."""
-    return next(reversed(self.records)) if self.records else 0
 
 
 _create_function = LambdaResponse.create_function
@@ -221,9 +221,9 @@ def _is_action_permitted_over_tls(self: IAMPolicyStatement, *args: Any, **kwargs
 IAMPolicyStatement.is_action_permitted = _is_action_permitted_over_tls  # type: ignore[method-assign]
 LambdaBackend.send_kinesis_message = _no_delivery  # type: ignore[method-assign]
 LambdaBackend.send_sns_message = _no_delivery  # type: ignore[method-assign]
-Shard.get_max_sequence_number = _max_sequence_number  # type: ignore[method-assign]
 MotoRequestHandler.protocol_version = "HTTP/1.0"
 patch_cloudwatch()
+patch_kinesis_resharding()
 
 if __name__ == "__main__":
     main(sys.argv[1:])
