@@ -1,8 +1,7 @@
 """The local stack's moto: no Docker delivery beside the runner, a retried CreateFunction is not a conflict,
 mappings keep the alias they name, each deployed version's zip can be fetched, LoggingConfig is kept, mappings read
 through enhanced fan-out consumers, resharding keeps records in closed parents and ends them, and CloudWatch as the
-alarm evaluator needs it (exact metrics, percentiles, alarm state
-and history)."""
+alarm evaluator needs it (exact metrics, percentiles, alarm state and history)."""
 
 from __future__ import annotations
 
