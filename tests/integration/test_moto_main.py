@@ -1,6 +1,7 @@
 """The local stack's moto: no Docker delivery beside the runner, mappings keep the alias they name, each deployed
-version's zip can be fetched, LoggingConfig is kept, mappings read through enhanced fan-out consumers, and CloudWatch as
-the alarm evaluator needs it (exact metrics, percentiles, alarm state and history)."""
+version's zip can be fetched, LoggingConfig is kept, mappings read through enhanced fan-out consumers, resharding keeps
+records in closed parents and ends them, and CloudWatch as the alarm evaluator needs it (exact metrics, percentiles,
+alarm state and history)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import base64
 import datetime as dt
 import hashlib
 import io
+import itertools
 import json
 import urllib.error
 import urllib.parse
@@ -188,3 +190,68 @@ def test_alarms_start_in_insufficient_data_keep_state_on_update_and_record_histo
     assert data["oldState"]["stateValue"] == "INSUFFICIENT_DATA" and data["newState"]["stateReason"] == "testing"
     states_only = cloudwatch.describe_alarm_history(AlarmName="errors", HistoryItemType="StateUpdate")["AlarmHistoryItems"]
     assert [item["HistoryItemType"] for item in states_only] == ["StateUpdate"]
+
+
+def test_resharding_keeps_records_in_closed_parents_routes_new_ones_to_open_children_and_ends_closed_shards(
+        own_moto: MotoServer) -> None:
+    own_moto.reset()
+    kinesis = boto3.client("kinesis", endpoint_url=own_moto.endpoint_url, region_name=own_moto.region,
+                           aws_access_key_id="t", aws_secret_access_key="t")
+    top = 2**128 - 1
+    kinesis.create_stream(StreamName="s", ShardCount=1)
+
+    def put(hash_key: int, data: bytes) -> dict[str, str]:
+        answer = kinesis.put_record(StreamName="s", Data=data, PartitionKey="k", ExplicitHashKey=str(hash_key))
+        return {"shard": answer["ShardId"], "seq": answer["SequenceNumber"]}
+
+    def read(shard_id: str) -> tuple[list[bytes], bool]:
+        """The shard's records from its start, and whether GetRecords said the shard has ended."""
+        iterator = kinesis.get_shard_iterator(StreamName="s", ShardId=shard_id, ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
+        data: list[bytes] = []
+        for _ in range(5):
+            answer = kinesis.get_records(ShardIterator=iterator)
+            data += [r["Data"] for r in answer["Records"]]
+            if answer.get("NextShardIterator") is None:
+                return data, True
+            iterator = answer["NextShardIterator"]
+        return data, False
+
+    def shards() -> dict[str, dict[str, Any]]:
+        return {s["ShardId"]: s for s in kinesis.list_shards(StreamName="s")["Shards"]}
+
+    [parent] = shards()
+    before = [put(h, b"p%d" % h) for h in (0, 5, top)]
+    middle = 2**127
+    kinesis.split_shard(StreamName="s", ShardToSplit=parent, NewStartingHashKey=str(middle))
+    listed = shards()
+    low, high = (s for s in listed if s != parent)
+    assert "EndingSequenceNumber" in listed[parent]["SequenceNumberRange"]
+    assert listed[parent]["SequenceNumberRange"]["EndingSequenceNumber"] == before[-1]["seq"]
+    assert [listed[c].get("ParentShardId") for c in (low, high)] == [parent, parent]
+    assert listed[low]["HashKeyRange"] == {"StartingHashKey": "0", "EndingHashKey": str(middle - 1)}
+    assert listed[high]["HashKeyRange"] == {"StartingHashKey": str(middle), "EndingHashKey": str(top)}
+    assert read(parent) == ([b"p0", b"p5", b"p%d" % top], True), "the parent keeps its records, then ends"
+
+    after = {h: put(h, b"c%d" % h) for h in (middle - 1, middle, top)}  # both ends of a range are inclusive
+    assert [after[h]["shard"] for h in (middle - 1, middle, top)] == [low, high, high]
+    assert all(int(a["seq"]) > int(before[-1]["seq"]) for a in after.values()), "children number after their parent"
+    assert read(low) == ([b"c%d" % (middle - 1)], False), "an open shard has no end"
+
+    kinesis.merge_shards(StreamName="s", ShardToMerge=high, AdjacentShardToMerge=low)  # the adjacent one below
+    [merged] = set(shards()) - {parent, low, high}
+    assert shards()[merged]["HashKeyRange"] == {"StartingHashKey": "0", "EndingHashKey": str(top)}
+    assert (shards()[merged]["ParentShardId"], shards()[merged]["AdjacentParentShardId"]) == (high, low)
+    assert read(high) == ([b"c%d" % middle, b"c%d" % top], True)
+    assert put(7, b"m")["shard"] == merged
+    assert read(merged) == ([b"m"], False)
+
+    with pytest.raises(kinesis.exceptions.InvalidArgumentException):  # AWS: at most double the open shards
+        kinesis.update_shard_count(StreamName="s", TargetShardCount=3, ScalingType="UNIFORM_SCALING")
+    for target in (2, 3):
+        kinesis.update_shard_count(StreamName="s", TargetShardCount=target, ScalingType="UNIFORM_SCALING")
+    open_shards = sorted((int(s["HashKeyRange"]["StartingHashKey"]), int(s["HashKeyRange"]["EndingHashKey"]))
+                         for s in shards().values() if "EndingSequenceNumber" not in s["SequenceNumberRange"])
+    assert len(open_shards) == 3
+    assert open_shards[0][0] == 0 and open_shards[-1][1] == top
+    assert all(a[1] + 1 == b[0] for a, b in itertools.pairwise(open_shards)), "open ranges tile the key space"
+    assert read(merged) == ([b"m"], True)

@@ -91,7 +91,7 @@ def not_drained(status: dict[str, Any], since: float, now: float) -> str | None:
         if not shard["idle"]:
             reasons.append(f"{shard['shard']}: {shard['pending']:,} pending, {shard['in_flight']} batch(es) in flight, "
                            f"{shard['millis_behind_latest']:,} ms behind")
-        elif shard["tip_seen_at"] < since:
+        elif shard["tip_seen_at"] < since and not shard.get("ended"):  # a closed shard read to its end has no tip
             reasons.append(f"{shard['shard']}: not read to its tip since {moment}")
     if status["async_in_flight"]:
         reasons.append("asynchronous invocations (failure handler) running")

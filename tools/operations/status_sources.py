@@ -179,7 +179,7 @@ class _Collector:
                                  at_least=seen["millis_behind_latest"] > 0)
                 lag = Measure(seen["millis_behind_latest"], "runner: MillisBehindLatest of its latest GetRecords")
                 runner = RunnerShard(seen["records_read"], seen["checkpoint"], seen["pending"], seen["in_flight"])
-                self.report.shards.append(ShardRow(stream, shard_id, "caught up" if seen["idle"] else "processing",
+                self.report.shards.append(ShardRow(stream, shard_id, "read to its end" if seen.get("ended") else "caught up" if seen["idle"] else "processing",
                                                    behind, lag, runner, consumer))
             return
         state = "closed" if shard.get("SequenceNumberRange", {}).get("EndingSequenceNumber") else "open"

@@ -41,3 +41,10 @@ def test_anything_unfinished_is_named_in_one_line(status: dict[str, Any], reason
 def test_every_unfinished_shard_is_named() -> None:
     why = not_drained(report(shard(idle=False), shard("clicks/shardId-000000000001", idle=False)), SINCE, NOW)
     assert why is not None and "shardId-000000000000" in why and "shardId-000000000001" in why
+
+
+def test_a_closed_shard_read_to_its_end_needs_no_tip_but_is_unfinished_while_its_records_are() -> None:
+    retired = shard("clicks/shardId-000000000000", tip_seen_at=SINCE - 60, ended=True)
+    assert not_drained(report(retired, shard("clicks/shardId-000000000001")), SINCE, NOW) is None
+    why = not_drained(report({**retired, "idle": False, "pending": 3}), SINCE, NOW)
+    assert why is not None and why.startswith("clicks/shardId-000000000000: 3 pending")

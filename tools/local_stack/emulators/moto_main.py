@@ -34,6 +34,10 @@ or layer version with that CodeSha256 (moto keeps each version's bytes).
 Kinesis enhanced fan-out consumers work as in AWS: their ARNs end with ":<creation time>", and a
 consumer ARN is accepted as an event source mapping's EventSourceArn (moto accepted only streams).
 
+Kinesis resharding (SplitShard, MergeShards, UpdateShardCount) behaves as AWS documents it, as the
+runner's following of shard lineage needs: parents keep their records, only open shards take new ones,
+GetRecords ends a closed shard with a null NextShardIterator; see moto_kinesis_reshard.py.
+
 CloudWatch gets the fixes the local alarm evaluator depends on (exact metric identity,
 percentiles, an alarm's initial and updated state, alarm history): see moto_cloudwatch.py.
 """
@@ -47,12 +51,13 @@ from typing import Any
 from moto.awslambda.models import EventSourceMapping, LambdaBackend, LambdaFunction, LayerVersion, lambda_backends
 from moto.awslambda.utils import make_function_arn
 from moto.iam.access_control import IAMPolicyStatement, PermissionResult
-from moto.kinesis.models import Consumer, Shard, kinesis_backends
+from moto.kinesis.models import Consumer, kinesis_backends
 from moto.moto_api._internal import urls as moto_api_urls
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler
 from moto.server import main
 
 from local_stack.emulators.moto_cloudwatch import patch_cloudwatch
+from local_stack.emulators.moto_kinesis_reshard import patch_kinesis_resharding
 from local_stack.emulators.sdk_retries import RetryReplay
 from local_stack.runtime.artifacts import DEPLOYED_CODE_PATH
 
@@ -61,9 +66,6 @@ def _no_delivery(self: LambdaBackend, *args: object, **kwargs: object) -> None:
     return None
 
 
-def _max_sequence_number(self: Shard) -> int:
-    """O(1) instead of moto's list(keys)[-1], which made each PutRecords O(records in shard)."""
-    return next(reversed(self.records)) if self.records else 0
 
 
 _create_event_source_mapping = LambdaBackend.create_event_source_mapping
@@ -175,10 +177,10 @@ def _is_action_permitted_over_tls(self: IAMPolicyStatement, *args: Any, **kwargs
 IAMPolicyStatement.is_action_permitted = _is_action_permitted_over_tls  # type: ignore[method-assign]
 LambdaBackend.send_kinesis_message = _no_delivery  # type: ignore[method-assign]
 LambdaBackend.send_sns_message = _no_delivery  # type: ignore[method-assign]
-Shard.get_max_sequence_number = _max_sequence_number  # type: ignore[method-assign]
 MotoRequestHandler.protocol_version = "HTTP/1.0"
 DomainDispatcherApplication.__call__ = RetryReplay().wrap(DomainDispatcherApplication.__call__)  # type: ignore[method-assign,assignment]
 patch_cloudwatch()
+patch_kinesis_resharding()
 
 if __name__ == "__main__":
     main(sys.argv[1:])

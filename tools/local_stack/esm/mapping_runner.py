@@ -3,6 +3,9 @@
 Start it after `terraform apply`; it polls every shard of every enabled
 Kinesis mapping, invokes the deployed code, sends exhausted batches to the
 mapping's on-failure destination, and reports what happened per shard.
+It follows reshards: shards are listed again while it runs, a child shard is
+read only once its parents are finished (shard_lineage.py), and the poller of
+a closed shard read to its end is retired.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from local_stack.esm.batch_retry import Discard, RetryPolicy
 from local_stack.esm.event_filter import DEFAULT_FILTER_QUOTA
 from local_stack.esm.failure_destination import on_failure_record, s3_object_key, send_to_destination
 from local_stack.esm.kinesis_records import StreamRecord, event_record
+from local_stack.esm.shard_lineage import ShardLineage
 from local_stack.esm.shard_poller import ShardPoller, ShardStatus
 from local_stack.esm.sns_delivery import SnsDelivery
 from local_stack.esm.stream_source import StreamSource, unavailable_consumer
@@ -44,10 +48,20 @@ class RunnerOptions:
     backoff_max_s: float = 2.0
     max_workers_per_function: int = 4
     settings_refresh_s: float = 1.0  # how soon a changed mapping's retry settings apply (UpdateEventSourceMapping)
+    shard_discovery_s: float = 0.5  # how soon shards a reshard creates are seen and closed ones retired
     filters_per_mapping: int = DEFAULT_FILTER_QUOTA  # the account's FilterCriteria quota (5; AWS raises it up to 10)
     overrides: LocalOverrides = field(default_factory=LocalOverrides)
     log: IO[bytes] | None = None
     metrics: LambdaMetrics | None = None  # publish Lambda's metrics for invocations and mappings
+
+
+@dataclass
+class _MappingShards:
+    """One mapping's shards: their lineage and the pollers reading them now."""
+
+    mapping: dict[str, Any]
+    lineage: ShardLineage
+    active: dict[str, ShardPoller] = field(default_factory=dict)
 
 
 class MappingRunner:
@@ -65,13 +79,17 @@ class MappingRunner:
             self.options.max_workers_per_function, self.options.log, self.options.metrics,
         )
         self.sns = SnsDelivery(self.clients, self.registry)
-        self.pollers: list[ShardPoller] = []
+        self.pollers: list[ShardPoller] = []  # every shard's poller since start, retired ones included
+        self._streams: list[_MappingShards] = []
+        self._policies: dict[str, RetryPolicy] = {}  # per mapping UUID, as UpdateEventSourceMapping last set it
+        self._lineage_lock = threading.Lock()
         self.on_failure_messages = 0
         self.errors: list[str] = []
         self._count_lock = threading.Lock()
         self._event_counts: dict[str, bool] = {}  # per mapping UUID: MetricsConfig has EventCount
         self._stopping = threading.Event()
         self._refresher = threading.Thread(target=self._refresh_settings, name="mapping settings", daemon=True)
+        self._discoverer = threading.Thread(target=self._discover_shards, name="shard discovery", daemon=True)
 
     def mappings(self) -> list[dict[str, Any]]:
         paginator = self.clients("lambda").get_paginator("list_event_source_mappings")
@@ -81,28 +99,68 @@ class MappingRunner:
     def start(self) -> MappingRunner:
         kinesis = self.clients("kinesis")
         for mapping in self.mappings():
-            invoker = self.registry.get(mapping["FunctionArn"])  # fails now, not at the first batch, if the code is wrong
+            self.registry.get(mapping["FunctionArn"])  # fails now, not at the first batch, if the code is wrong
             source = StreamSource.of(mapping["EventSourceArn"])
             if source.consumer_name and (problem := unavailable_consumer(kinesis, source)):
                 self.errors.append(f"mapping {mapping['UUID']}: {problem}")  # as on AWS, this mapping delivers nothing
                 continue
-            stream = source.stream_name
             self._event_counts[mapping["UUID"]] = counts_events(mapping)
-            for shard in kinesis.list_shards(StreamName=stream)["Shards"]:
-                poller = ShardPoller(
-                    kinesis, stream, shard["ShardId"], mapping,
-                    invoke=self._invoker_for(mapping), discard=self._discarder_for(mapping, invoker.spec),
-                    policy=RetryPolicy.from_mapping(mapping, self.options.backoff_base_s, self.options.backoff_max_s),
-                    poll_interval_s=self.options.poll_interval_s,
-                    count_events=self._event_counter(mapping["UUID"]),
-                    report_iterator_age=self._iterator_age_reporter(invoker.spec.name),
-                    filters_per_mapping=self.options.filters_per_mapping,
-                )
-                self.pollers.append(poller)
-        for poller in self.pollers:
-            poller.start()
+            self._policies[mapping["UUID"]] = self._policy(mapping)
+            self._streams.append(_MappingShards(mapping, ShardLineage(self._list_shards(kinesis, mapping))))
+        self._follow_lineage(kinesis)
         self._refresher.start()
+        self._discoverer.start()
         return self
+
+    @staticmethod
+    def _list_shards(kinesis: Any, mapping: dict[str, Any]) -> list[dict[str, Any]]:
+        paginator = kinesis.get_paginator("list_shards")
+        return [s for page in paginator.paginate(StreamName=StreamSource.of(mapping["EventSourceArn"]).stream_name) for s in page["Shards"]]
+
+    def _discover_shards(self) -> None:
+        """Follow reshards while running: list each stream's shards again, as Lambda discovers new ones."""
+        kinesis = self.clients("kinesis")
+        while not self._stopping.wait(self.options.shard_discovery_s):
+            try:
+                for stream in self._streams:
+                    stream.lineage.update(self._list_shards(kinesis, stream.mapping))
+                self._follow_lineage(kinesis)
+            except Exception as exc:  # the emulator going away at shutdown must not kill the thread loudly
+                if not self._stopping.is_set():
+                    self.errors.append(f"listing shards: {exc}")
+
+    def _follow_lineage(self, kinesis: Any) -> None:
+        """Retire the pollers of shards read to their end and finished, then start the shards that releases."""
+        with self._lineage_lock:
+            for stream in self._streams:
+                for shard_id, poller in list(stream.active.items()):
+                    if poller.finished():
+                        poller.stop()
+                        del stream.active[shard_id]
+                        stream.lineage.finished(shard_id)
+                for shard_id in stream.lineage.startable():
+                    stream.lineage.started(shard_id)
+                    stream.active[shard_id] = self._start_poller(kinesis, stream, shard_id)
+
+    def _start_poller(self, kinesis: Any, stream: _MappingShards, shard_id: str) -> ShardPoller:
+        mapping = stream.mapping
+        invoker = self.registry.get(mapping["FunctionArn"])
+        position = stream.lineage.starting_position(shard_id, mapping.get("StartingPosition", "LATEST"))
+        poller = ShardPoller(
+            kinesis, StreamSource.of(mapping["EventSourceArn"]).stream_name, shard_id, {**mapping, "StartingPosition": position},
+            invoke=self._invoker_for(mapping), discard=self._discarder_for(mapping, invoker.spec),
+            policy=self._policies[mapping["UUID"]],
+            poll_interval_s=self.options.poll_interval_s,
+            count_events=self._event_counter(mapping["UUID"]),
+            report_iterator_age=self._iterator_age_reporter(invoker.spec.name),
+            filters_per_mapping=self.options.filters_per_mapping,
+        )
+        self.pollers.append(poller)
+        poller.start()
+        return poller
+
+    def _policy(self, mapping: dict[str, Any]) -> RetryPolicy:
+        return RetryPolicy.from_mapping(mapping, self.options.backoff_base_s, self.options.backoff_max_s)
 
     def _refresh_settings(self) -> None:
         """Apply UpdateEventSourceMapping's retry, age and bisect settings to running pollers, as AWS
@@ -114,11 +172,12 @@ class MappingRunner:
                 if not self._stopping.is_set():
                     self.errors.append(f"reading event source mappings: {exc}")
                 continue
-            for poller in self.pollers:
-                mapping = current.get(poller.mapping["UUID"])
-                if mapping is not None:
-                    poller.policy = RetryPolicy.from_mapping(mapping, self.options.backoff_base_s, self.options.backoff_max_s)
-                    self._event_counts[mapping["UUID"]] = counts_events(mapping)
+            for uuid, mapping in current.items():
+                if uuid in self._policies:
+                    self._policies[uuid] = self._policy(mapping)
+                    self._event_counts[uuid] = counts_events(mapping)
+            for poller in list(self.pollers):
+                poller.policy = self._policies.get(poller.mapping["UUID"], poller.policy)
 
     def _event_counter(self, mapping_uuid: str) -> Callable[[str, int], None]:
         """The mapping's event counts, published while its MetricsConfig asks for them (as on AWS)."""
@@ -172,11 +231,18 @@ class MappingRunner:
         return discard
 
     def idle(self) -> bool:
-        return all(p.idle() for p in self.pollers) and not self.sns.busy()
+        """Every shard read to its tip and finished, and none waiting to start or to be retired."""
+        with self._lineage_lock:
+            if any(s.lineage.waiting() or any(p.finished() for p in s.active.values()) for s in self._streams):
+                return False
+            pollers = list(self.pollers)
+        return all(p.idle() for p in pollers) and not self.sns.busy()
 
     def shard_status(self) -> list[ShardStatus]:
-        """Each reader's status; a mapping through a consumer is labelled stream/consumer/<name>/shardId."""
-        return [replace(p.status(), shard=StreamSource.of(p.mapping["EventSourceArn"]).shard_label(p.shard_id)) for p in self.pollers]
+        """Each reader's status; a mapping through a consumer is labelled stream/consumer/<name>/shardId, and a
+        retired reader (a closed shard read to its end) shows as ended and idle."""
+        return [replace(p.status(), shard=StreamSource.of(p.mapping["EventSourceArn"]).shard_label(p.shard_id))
+                for p in list(self.pollers)]
 
     def wait_idle(self, timeout_s: float, settle_s: float = 0.6) -> bool:
         """True once everything is processed and stays so for settle_s (async deliveries included)."""
@@ -193,14 +259,16 @@ class MappingRunner:
         return False
 
     def all_errors(self) -> list[str]:
-        return self.errors + [e for p in self.pollers for e in p.errors] + self.sns.errors
+        return self.errors + [e for p in list(self.pollers) for e in p.errors] + self.sns.errors
 
     def stop(self) -> None:
         self._stopping.set()
-        if self._refresher.is_alive():
-            self._refresher.join(timeout=10)
-        for poller in self.pollers:
-            poller.stop()
+        for thread in (self._refresher, self._discoverer):
+            if thread.is_alive():
+                thread.join(timeout=10)
+        with self._lineage_lock:
+            for poller in self.pollers:
+                poller.stop()
         self.sns.close()
         self.registry.close()
 

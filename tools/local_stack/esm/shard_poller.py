@@ -40,6 +40,7 @@ class ShardStats:
     tip_seen_at: float = 0.0  # wall clock when the last GetRecords that found nothing new was sent
     iterator_age_ms: int = 0  # Lambda's IteratorAge: age of the last record of the latest invocation
     max_iterator_age_ms: int = 0
+    ended: bool = False  # a closed shard read to its end (GetRecords returned no NextShardIterator)
 
 
 @dataclass(frozen=True)
@@ -54,6 +55,7 @@ class ShardStatus:
     in_flight: int  # batches being invoked or retried
     idle: bool  # read up to the tip, nothing buffered or in flight
     tip_seen_at: float
+    ended: bool = False  # a closed shard read to its end: it will never have more records
 
 
 @dataclass
@@ -110,6 +112,11 @@ class ShardPoller:
         return (self.stats.at_tip and not any(self._lanes) and not any(self._busy)
                 and all(w.window is None for w in self._windows))
 
+    def finished(self) -> bool:
+        """A closed shard read to its end with every record finished: its children may start."""
+        with self._cond:
+            return self.stats.ended and self._idle() and self.checkpoint.pending == 0
+
     def status(self) -> ShardStatus:
         with self._cond:
             return ShardStatus(
@@ -117,7 +124,7 @@ class ShardPoller:
                 checkpoint=self.checkpoint.sequence_number, pending=self.checkpoint.pending,
                 millis_behind_latest=self.stats.millis_behind_latest, in_flight=sum(self._busy),
                 idle=self._idle(),
-                tip_seen_at=self.stats.tip_seen_at)
+                tip_seen_at=self.stats.tip_seen_at, ended=self.stats.ended)
 
     def _iterator(self) -> str:
         kwargs: dict[str, Any] = {"StreamName": self.stream_name, "ShardId": self.shard_id}
@@ -161,8 +168,9 @@ class ShardPoller:
                     self._cond.notify_all()
                 if not records:
                     self._stop.wait(self.poll_interval_s)
-            if not iterator:  # the shard ended: "Lambda considers the window closed" (tumbling windows)
+            if iterator is None:  # closed by a reshard, read to its end: "Lambda considers the window closed"
                 with self._cond:
+                    self.stats.ended = self.stats.at_tip = True
                     self._horizon = math.inf
                     self._cond.notify_all()
         except Exception as exc:
