@@ -19,7 +19,14 @@ import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from local_stack.runtime.compute_model import CFS_PERIOD_US, cfs_quota_us, cpu_shares, cpu_weight
+from local_stack.runtime.compute_model import (
+    CFS_PERIOD_US,
+    MAX_CPU_SHARES,
+    MAX_CPU_WEIGHT,
+    cfs_quota_us,
+    cpu_shares,
+    cpu_weight,
+)
 
 GROUP_PREFIX = "local-stack-runner-"
 CONTROLLERS = ("cpu", "memory")
@@ -184,6 +191,13 @@ class ComputeGroups:
                 parent.mkdir()
                 if found.version == 2:
                     _write(parent / "cgroup.subtree_control", "+cpu +memory")
+            # The parent competes with the host's other processes as one entity: at the default weight all the
+            # environments together would get one process's share, and a 1,769 MB function less than its vCPU
+            # on a busy host. At the highest weight each environment's quota is what limits it.
+            if found.version == 2:
+                _write(parents[0] / "cpu.weight", str(MAX_CPU_WEIGHT))
+            else:
+                _write(next(p for p in parents if p.parent == found.dirs["cpu"]) / "cpu.shares", str(MAX_CPU_SHARES))
             groups = cls(found, parents)
             probe = groups.environment(128)
             try:
