@@ -75,7 +75,6 @@ def test_a_function_over_its_memory_size_ends_as_out_of_memory_and_bisect_isolat
     assert len(out_of_memory) == 3, "the batch of 4, the half holding the record, the record alone"
     assert all("Memory Size: 128 MB\tMax Memory Used: 128 MB" in line for line in out_of_memory)
     assert invoker.cold_starts == 4, "each environment that ran out of memory is discarded"
-    assert all("Init Duration:" in line for line in reports if "Init Duration" in line)
     assert sum("Init Duration:" in line for line in reports) == invoker.cold_starts
 
 
