@@ -37,10 +37,11 @@ class Stack:
         url = self.sqs.create_queue(QueueName=name)["QueueUrl"]
         return url, self.sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
 
-    def function(self, name: str, artifact: str, timeout: int = 10, env: dict[str, str] | None = None, layers=()) -> str:
+    def function(self, name: str, artifact: str, timeout: int = 10, env: dict[str, str] | None = None, layers=(),
+                 memory: int = 128) -> str:
         variables = {"OUT_FILE": str(self.out_file), "INIT_LOG": str(self.init_log), **(env or {})}
         return self.lam.create_function(
-            FunctionName=name, Runtime="python3.12", Role=self.role, Handler="app.handler", Timeout=timeout,
+            FunctionName=name, Runtime="python3.12", Role=self.role, Handler="app.handler", Timeout=timeout, MemorySize=memory,
             Code={"ZipFile": (self.dist / f"{artifact}.zip").read_bytes()}, Environment={"Variables": variables},
             Layers=list(layers))["FunctionArn"]
 

@@ -11,7 +11,8 @@ from pipeline_contract.manifest import MANIFEST_FILE, Artifact, Manifest
 from pipeline_contract.manifest import write as write_manifest
 
 # A handler whose behaviour each record chooses, so a test can provoke every path of the runner.
-# Records are JSON: {"id": ..., "key": ..., "mode": "ok" | "poison" | "sleep" | "crash"}.
+# Records are JSON: {"id": ..., "key": ..., "mode": "ok" | "poison" | "sleep" | "crash" | "spin" | "hog" | "nap"}
+# ("spin": `loops` iterations of CPU work; "hog": hold `mb` MB of memory; "nap": sleep `seconds`).
 SINK_HANDLER = '''
 import base64, fcntl, json, os, time
 
@@ -40,6 +41,14 @@ def handler(event, context):
         mode = body.get("mode", "ok")
         if mode == "sleep":
             time.sleep(30)
+        if mode == "spin":
+            total = 0
+            for i in range(body["loops"]):
+                total += i
+        if mode == "hog":
+            held = b"x" * (body["mb"] << 20)
+        if mode == "nap":
+            time.sleep(body["seconds"])
         if mode == "crash":
             raise ValueError(f"poison record {body['id']}")
         if mode == "poison":

@@ -26,6 +26,8 @@ from local_stack.demo.sink_faults import database_outage
 from local_stack.demo.summary import collect
 from local_stack.demo.timeline import Timeline, transitions_table, write_html
 from local_stack.emulators.postgres import server_processes, stop_server
+from local_stack.esm.mapping_runner import RunnerOptions
+from local_stack.runtime.concurrency import DEFAULT_ACCOUNT_LIMIT
 from local_stack.stack_state import (
     REPORT_INTERVAL_S,
     STACK_FILE,
@@ -53,9 +55,13 @@ def _client(service: str, info: dict[str, Any]) -> Any:
                         aws_access_key_id="testing", aws_secret_access_key="testing")
 
 
+def _runner_options(args: argparse.Namespace) -> RunnerOptions:
+    return RunnerOptions(account_concurrency=args.account_concurrency)
+
+
 def demo(args: argparse.Namespace) -> int:
     _terminate_gracefully()
-    with LocalSession(build=not args.no_build) as session:
+    with LocalSession(build=not args.no_build, runner_options=_runner_options(args)) as session:
         assert session.runner and session.moto
         runner, deployment = session.runner, session.deployment
         stream = deployment.stream_name
@@ -105,7 +111,7 @@ def _queue_depth(sqs: Any, url: str) -> int:
 def serve(args: argparse.Namespace) -> int:
     """Body of `make up`: keep the stack running until SIGTERM (`make down`)."""
     _terminate_gracefully()
-    session = LocalSession(build=not args.no_build, destroy_on_close=False)
+    session = LocalSession(build=not args.no_build, destroy_on_close=False, runner_options=_runner_options(args))
     try:
         session.start()
         assert session.moto and session.postgres and session.runner
@@ -134,7 +140,8 @@ def up(args: argparse.Namespace) -> int:
         return 1
     STATE_DIR.mkdir(parents=True, exist_ok=True)
     log_path = STATE_DIR / "serve.log"
-    command = [sys.executable, "-m", "local_stack", "serve"] + (["--no-build"] if args.no_build else [])
+    command = [sys.executable, "-m", "local_stack", "serve", "--account-concurrency", str(args.account_concurrency)]
+    command += ["--no-build"] if args.no_build else []
     with open(log_path, "wb") as log:
         process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     deadline = time.monotonic() + args.timeout
@@ -226,9 +233,21 @@ def wait_command(args: argparse.Namespace) -> int:
         time.sleep(0.1)
 
 
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{value}: must be at least 1")
+    return value
+
+
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(prog="python -m local_stack", description=__doc__)
     commands = top.add_subparsers(dest="command", required=True)
+
+    def account_concurrency_option(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--account-concurrency", type=_positive_int, default=DEFAULT_ACCOUNT_LIMIT,
+                       help="Lambda's concurrent executions for the account (AWS default 1,000); beyond it, and beyond a "
+                            "function's reserved concurrency, invocations are throttled")
 
     def traffic_options(p: argparse.ArgumentParser, records: int) -> None:
         p.add_argument("--records", type=int, default=records, help="clickstream records to send")
@@ -244,11 +263,13 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--chart", type=Path, default=STATE_DIR / "demo-timeline.html",
                    help="where to write the timeline chart (HTML with inline SVG)")
     p.add_argument("--no-build", action="store_true", help="use dist/ as it is")
+    account_concurrency_option(p)
     p.set_defaults(run=demo)
     for name, run, help_text in (("up", up, "start the stack in the background"), ("serve", serve, "(used by up) run the stack in the foreground")):
         p = commands.add_parser(name, help=help_text)
         p.add_argument("--no-build", action="store_true", help="use dist/ as it is")
         p.add_argument("--timeout", type=float, default=600, help="seconds to wait for the stack to come up")
+        account_concurrency_option(p)
         p.set_defaults(run=run)
     p = commands.add_parser("down", help="stop the stack started by `up`")
     p.add_argument("--timeout", type=float, default=60)

@@ -42,6 +42,7 @@ def write_status(runner: MappingRunner, path: Path = STATUS_FILE) -> None:
         "shards": [asdict(shard) for shard in runner.shard_status()],
         "async_in_flight": runner.sns.busy(),
         "errors": runner.all_errors()[-5:],
+        "compute": runner.compute_note,  # set when Lambda's compute model is not enforced, and why
     }
     write_text_atomic(path, json.dumps(status, indent=1))
 

@@ -101,6 +101,7 @@ class RunnerState:
     not_drained_because: str | None
     async_in_flight: bool
     errors: list[str]
+    compute_note: str | None = None  # why Lambda's CPU and memory limits are not enforced, when they are not
 
 
 @dataclass
@@ -199,6 +200,8 @@ def render_table(report: StatusReport) -> str:
         runner = report.runner
         lines.append("\nlocal runner drained: yes" if runner.drained else f"\nlocal runner drained: no ({runner.not_drained_because})")
         lines += [f"runner error: {error}" for error in runner.errors]
+        if runner.compute_note:
+            lines.append(f"local runner: {runner.compute_note}")
     lines += [f"could not read: {problem}" for problem in report.problems]
     return "\n".join(lines)
 

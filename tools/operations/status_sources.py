@@ -142,7 +142,8 @@ class _Collector:
             from local_stack.stack_state import recently_drained
 
             why_not = recently_drained(runner_status, self.now.timestamp())
-            report.runner = RunnerState(why_not is None, why_not, bool(runner_status["async_in_flight"]), list(runner_status["errors"]))
+            report.runner = RunnerState(why_not is None, why_not, bool(runner_status["async_in_flight"]), list(runner_status["errors"]),
+                                        runner_status.get("compute"))
         return report
 
     def stream(self, name: str, runner_status: dict[str, Any] | None, arns: list[str]) -> None:

@@ -86,3 +86,18 @@ def test_many_distinct_values_split_into_data_of_at_most_150_values_and_late_val
     sent.add(duration, 999.0, MINUTE + 30)  # an invocation that started in that minute and ended after it was sent
     [late] = sent.due(MINUTE + 61)["AWS/Lambda"]
     assert (late["Values"], late["Timestamp"]) == ([999.0], dt.datetime.fromtimestamp(MINUTE, dt.UTC))
+
+
+def test_a_throttled_request_counts_in_throttles_alone() -> None:
+    sent = publisher()
+    metrics = LambdaMetrics(sent)
+    metrics.started("fn", MINUTE + 1)
+    metrics.finished("fn", MINUTE + 1, InvokeResult(request_id="ran", duration_s=0.01))
+    metrics.throttled("fn", MINUTE + 2)
+    metrics.throttled("fn", MINUTE + 3)
+    series = by_name(sent.due(MINUTE + 60)["AWS/Lambda"])
+    for dims in ((("FunctionName", "fn"),), ()):
+        assert series[("Throttles", dims)]["StatisticValues"] == {"SampleCount": 3.0, "Sum": 2.0, "Minimum": 0.0, "Maximum": 1.0}
+        assert series[("Invocations", dims)]["StatisticValues"]["Sum"] == 1.0
+        assert series[("Errors", dims)]["StatisticValues"]["Sum"] == 0.0
+        assert series[("ConcurrentExecutions", dims)]["Counts"] == [1.0], "a throttled request holds no instance"

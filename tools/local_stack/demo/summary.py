@@ -45,6 +45,8 @@ class Summary:
     async_failed: int = 0
     shards: list[list[Any]] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    compute_note: str | None = None  # why Lambda's CPU and memory limits were not enforced, when they were not
+    throttles: int = 0
 
     @property
     def adds_up(self) -> bool:
@@ -58,7 +60,7 @@ class Summary:
             ["stored in PostgreSQL", f"{self.stored_of_sent:,}", f"{len(self.missing_ids):,} valid records neither stored nor archived"],
             ["dead-lettered (SQS)", f"{self.dead_lettered:,}", f"{self.dead_letter_payload_matches:,} with the exact payload sent, "
              f"{self.dead_letter_in_s3:,} of them through S3 (too large for SQS)"],
-            ["invocations", f"{self.batches.invocations:,}", f"{self.cold_starts} cold starts"],
+            ["invocations", f"{self.batches.invocations:,}", f"{self.cold_starts} cold starts, {self.throttles} throttled"],
             ["retried batches", f"{self.batches.retries:,}", f"{self.batches.bisections} bisections, {self.batches.partial_failures} partial batch responses"],
             ["on-failure messages", f"{self.on_failure_messages:,}", f"{self.batches.discarded:,} records given up by the mapping"],
             ["archived (S3)", f"{self.archived_valid:,}",
@@ -70,6 +72,8 @@ class Summary:
         text += "\n\n" + render(["shard", "read", "checkpoint", "pending", "ms behind"], self.shards)
         verdict = "OK: every record accounted for" if self.adds_up else "MISMATCH: see the rows above"
         text += f"\n\n{verdict}"
+        if self.compute_note:
+            text += f"\n{self.compute_note}"
         if self.errors:
             text += "\nerrors:\n  " + "\n  ".join(self.errors[:10])
         return text
@@ -141,6 +145,8 @@ def collect(traffic: Traffic, runner: MappingRunner, dsn: str, deployment: Deplo
     summary.shards = [[shard.shard, shard.records_read, shard.checkpoint or "-", shard.pending, shard.millis_behind_latest]
                       for shard in runner.shard_status()]
     summary.cold_starts = sum(invoker.cold_starts for invoker in runner.registry.all())
+    summary.throttles = sum(invoker.throttles for invoker in runner.registry.all())
+    summary.compute_note = runner.compute_note
     summary.on_failure_messages = runner.on_failure_messages
     summary.async_invocations = runner.sns.stats.invocations
     summary.async_failed = runner.sns.stats.failed

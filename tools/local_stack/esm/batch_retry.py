@@ -6,7 +6,13 @@
   failed sequence number are done, retry from it (counts as a retry); an
   item identifier that is empty or not in the batch fails the whole batch;
 - records older than MaximumRecordAgeInSeconds and batches out of retries go
-  to the on-failure destination (metadata only) and processing moves on.
+  to the on-failure destination (metadata only) and processing moves on;
+- throttled (the function had no concurrency, nothing ran): retried with backoff
+  until the records expire or exceed MaximumRecordAgeInSeconds, without using up
+  MaximumRetryAttempts and without bisecting ("Before invocation: If a Lambda event
+  source mapping is unable to invoke the function due to throttling or other issues,
+  it retries until the records expire or exceed the maximum age configured on the
+  event source mapping", https://docs.aws.amazon.com/lambda/latest/dg/kinesis-on-failure-destination.html).
 """
 
 from __future__ import annotations
@@ -58,6 +64,7 @@ class Discard:
 class BatchOutcome:
     invocations: int = 0
     retries: int = 0
+    throttles: int = 0  # invocations refused for want of concurrency, each retried
     bisections: int = 0
     partial_failures: int = 0
     processed: int = 0
@@ -66,7 +73,7 @@ class BatchOutcome:
 
     def add(self, other: BatchOutcome) -> None:
         """Sum another outcome's counters into this one (a summary over shards or batches)."""
-        for name in ("invocations", "retries", "bisections", "partial_failures", "processed", "discarded"):
+        for name in ("invocations", "retries", "throttles", "bisections", "partial_failures", "processed", "discarded"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
 
 
@@ -100,6 +107,7 @@ def process_batch(
     """Run one batch to the end; a truthy return from `sleep` (a set stop event) abandons it unfinished."""
     outcome = BatchOutcome()
     work: deque[tuple[list[StreamRecord], int]] = deque([(records, 0)])
+    throttled_in_a_row = 0
     while work:
         batch, retries = work.popleft()
         if policy.max_record_age_s >= 0:
@@ -112,6 +120,15 @@ def process_batch(
                 if not batch:
                     continue
         result = invoke(batch)
+        if result.throttled:
+            outcome.throttles += 1
+            throttled_in_a_row += 1
+            if sleep(min(policy.backoff_max_s, policy.backoff_base_s * 2 ** (throttled_in_a_row - 1))):
+                outcome.abandoned = True
+                return outcome
+            work.appendleft((batch, retries))
+            continue
+        throttled_in_a_row = 0
         outcome.invocations += 1
         if result.error is None:
             index = failed_index(batch, result.payload) if policy.report_batch_item_failures else len(batch)

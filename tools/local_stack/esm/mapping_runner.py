@@ -10,6 +10,7 @@ a closed shard read to its end is retired.
 
 from __future__ import annotations
 
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -30,6 +31,8 @@ from local_stack.esm.shard_poller import ShardPoller, ShardStatus
 from local_stack.esm.sns_delivery import SnsDelivery
 from local_stack.esm.stream_source import StreamSource, unavailable_consumer
 from local_stack.monitoring.lambda_metrics import LambdaMetrics
+from local_stack.runtime.cgroups import ComputeGroups
+from local_stack.runtime.concurrency import DEFAULT_ACCOUNT_LIMIT, ConcurrencyLedger
 from local_stack.runtime.function_registry import FunctionRegistry
 from local_stack.runtime.invoker import FunctionSpec, LocalOverrides
 from local_stack.runtime.runtime_env import runtime_site_dir
@@ -46,7 +49,10 @@ class RunnerOptions:
     poll_interval_s: float = 0.2
     backoff_base_s: float = 0.1
     backoff_max_s: float = 2.0
+    # A local bound on worker processes per function version: an invocation beyond it waits, it is not throttled.
     max_workers_per_function: int = 4
+    account_concurrency: int = DEFAULT_ACCOUNT_LIMIT  # Lambda's concurrent executions per account and Region
+    compute_limits: bool = True  # CPU and memory per environment through cgroups (False: none, said once)
     settings_refresh_s: float = 1.0  # how soon a changed mapping's retry settings apply (UpdateEventSourceMapping)
     shard_discovery_s: float = 0.5  # how soon shards a reshard creates are seen and closed ones retired
     filters_per_mapping: int = DEFAULT_FILTER_QUOTA  # the account's FilterCriteria quota (5; AWS raises it up to 10)
@@ -73,10 +79,21 @@ class MappingRunner:
             raise SystemExit("error: no Python 3.12 found for the Lambda workers; install CPython 3.12 (e.g. pyenv install 3.12)")
         worker_env: dict[str, str] = {key: env[key] for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",
                                                 "AWS_ENDPOINT_URL", "AWS_REGION", "AWS_DEFAULT_REGION") if key in env}
+        groups = ComputeGroups.setup() if self.options.compute_limits else "turned off (RunnerOptions.compute_limits)"
+        self.compute_groups = groups if isinstance(groups, ComputeGroups) else None
+        # Said once, in the runner's output and its log, and kept for the demo summary and `make status`.
+        self.compute_note = None if self.compute_groups else (
+            f"Lambda compute model not enforced: {groups}; functions run without CPU and memory limits")
+        if self.compute_note:
+            print(f"warning: {self.compute_note}", file=sys.stderr, flush=True)
+            if self.options.log:
+                self.options.log.write(f"local stack: {self.compute_note}\n".encode())
+                self.options.log.flush()
         self.registry = FunctionRegistry(
             self.clients("lambda"), load_manifest(manifest_path), state_dir / "code", python,
             runtime_site_dir(python, state_dir=state_dir), worker_env, self.options.overrides,
             self.options.max_workers_per_function, self.options.log, self.options.metrics,
+            ConcurrencyLedger(self.options.account_concurrency), self.compute_groups,
         )
         self.sns = SnsDelivery(self.clients, self.registry)
         self.pollers: list[ShardPoller] = []  # every shard's poller since start, retired ones included
@@ -98,6 +115,7 @@ class MappingRunner:
 
     def start(self) -> MappingRunner:
         kinesis = self.clients("kinesis")
+        self.registry.refresh_concurrency()
         for mapping in self.mappings():
             self.registry.get(mapping["FunctionArn"])  # fails now, not at the first batch, if the code is wrong
             source = StreamSource.of(mapping["EventSourceArn"])
@@ -164,10 +182,12 @@ class MappingRunner:
 
     def _refresh_settings(self) -> None:
         """Apply UpdateEventSourceMapping's retry, age and bisect settings to running pollers, as AWS
-        applies them to a running mapping (batch size, window and parallelization stay as started)."""
+        applies them to a running mapping (batch size, window and parallelization stay as started),
+        and the functions' reserved concurrency."""
         while not self._stopping.wait(self.options.settings_refresh_s):
             try:
                 current = {m["UUID"]: m for m in self.mappings()}
+                self.registry.refresh_concurrency()  # PutFunctionConcurrency applies to a running function
             except Exception as exc:  # the emulator going away at shutdown must not kill the thread loudly
                 if not self._stopping.is_set():
                     self.errors.append(f"reading event source mappings: {exc}")
@@ -271,6 +291,8 @@ class MappingRunner:
                 poller.stop()
         self.sns.close()
         self.registry.close()
+        if self.compute_groups:
+            self.compute_groups.close()
 
     def __enter__(self) -> MappingRunner:
         return self.start()

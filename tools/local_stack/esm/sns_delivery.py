@@ -4,7 +4,11 @@ moto delivers SNS messages to SQS subscribers itself but cannot run Lambda
 code, so lambda subscriptions are served here, with Lambda's asynchronous
 semantics from the function's event invoke config: retries (default 2),
 maximum event age, and OnSuccess / OnFailure destinations that receive an
-invocation record (requestPayload, responsePayload, condition).
+invocation record (requestPayload, responsePayload, condition). A throttled
+event goes back to the queue without using up a retry ("For throttling errors
+(429) and system errors (500-series), Lambda returns the event to the queue and
+attempts to run the function again for up to 6 hours",
+https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-error-handling.html).
 """
 
 from __future__ import annotations
@@ -86,15 +90,18 @@ class SnsDelivery:
                 if time.time() - queued_at > max_age:
                     condition = "EventAgeExceeded"
                     break
-                if attempts:
-                    time.sleep(self.retry_delays_s[min(attempts, len(self.retry_delays_s)) - 1])
-                    self._count("retries")
-                attempts += 1
                 result = invoker.invoke(event, function_arn)
+                if result.throttled:  # back to the queue without using up a retry, until the event is too old
+                    time.sleep(self.retry_delays_s[0])
+                    continue
+                attempts += 1
                 self._count("invocations")
                 if result.error is None:
                     condition = "Success"
                     break
+                if attempts <= retries:
+                    time.sleep(self.retry_delays_s[min(attempts, len(self.retry_delays_s)) - 1])
+                    self._count("retries")
             self._count("succeeded" if condition == "Success" else "failed")
             kind = "OnSuccess" if condition == "Success" else "OnFailure"
             destination = config.get("DestinationConfig", {}).get(kind, {}).get("Destination")

@@ -58,8 +58,13 @@ class LambdaMetrics:
             return
         self._function(function_name, "Invocations", "Count", 1, started_at)
         self._function(function_name, "Errors", "Count", 1 if result.error else 0, started_at)
-        self._function(function_name, "Throttles", "Count", 0, started_at)  # the runner never throttles
+        self._function(function_name, "Throttles", "Count", 0, started_at)
         self._function(function_name, "Duration", "Milliseconds", round(result.duration_s * 1000, 2), started_at, True)
+
+    def throttled(self, function_name: str, at: float) -> None:
+        """A throttled request: Throttles only ("Throttled requests and other invocation errors don't count
+        as either Invocations or Errors", monitoring-metrics-types.html); it held no instance."""
+        self._function(function_name, "Throttles", "Count", 1, at)
 
     def iterator_age(self, function_name: str, age_ms: int, at: float) -> None:
         self._function(function_name, "IteratorAge", "Milliseconds", age_ms, at, True)

@@ -1,9 +1,12 @@
-"""Invoke a deployed function: its verified code, layers, environment and timeout, in warm workers.
+"""Invoke a deployed function: its verified code, layers, environment, timeout and memory, in warm workers.
 
 The function's configuration is read from the Lambda API, so what runs is
 what Terraform deployed. A bounded pool of warm workers per function stands in
 for Lambda's execution environments: one invocation per worker at a time,
-init code once per worker.
+init code once per worker, CPU and memory for its memory size where cgroups allow.
+An invocation first takes a concurrency slot (account limit, reserved
+concurrency): without one it is throttled, never run; with one it may still wait
+for a worker, the pool being a local bound on processes, not a Lambda limit.
 """
 
 from __future__ import annotations
@@ -17,8 +20,10 @@ from typing import IO, Any, Protocol
 from pipeline_contract.manifest import Artifact, Manifest
 
 from local_stack.runtime.artifacts import ArtifactError, CodeZip, artifact_for_hash, deployed_zip, unpack_function
+from local_stack.runtime.cgroups import ComputeGroups
+from local_stack.runtime.concurrency import ConcurrencyLedger
 from local_stack.runtime.function_versions import LATEST
-from local_stack.runtime.worker import InvokeResult, WarmWorker
+from local_stack.runtime.worker import InvokeResult, WarmWorker, throttled_result
 
 
 @dataclass
@@ -38,11 +43,13 @@ class LocalOverrides:
 
 
 class InvocationObserver(Protocol):
-    """Told when each invocation starts and ends (the metrics Lambda publishes about it)."""
+    """Told when each invocation starts and ends, or is throttled (the metrics Lambda publishes about it)."""
 
     def started(self, function_name: str, at: float) -> None: ...
 
     def finished(self, function_name: str, started_at: float, result: InvokeResult | None) -> None: ...
+
+    def throttled(self, function_name: str, at: float) -> None: ...
 
 
 @dataclass
@@ -102,12 +109,16 @@ class FunctionInvoker:
 
     def __init__(self, spec: FunctionSpec, python: str, runtime_dir: Path, aws_env: dict[str, str],
                  overrides: LocalOverrides | None = None, max_workers: int = 4, log: IO[bytes] | None = None,
-                 observer: InvocationObserver | None = None) -> None:
+                 observer: InvocationObserver | None = None, concurrency: ConcurrencyLedger | None = None,
+                 groups: ComputeGroups | None = None) -> None:
         self.spec = spec
         self._observer = observer
+        self._concurrency = concurrency or ConcurrencyLedger()
+        self._groups = groups
         self.invocations = 0
         self.cold_starts = 0
         self.errors = 0
+        self.throttles = 0
         self._python = python
         self._env = self._environment(spec, runtime_dir, aws_env, overrides or LocalOverrides())
         self._idle: list[WarmWorker] = []
@@ -135,7 +146,8 @@ class FunctionInvoker:
                 self._lock.wait()
             if self._idle:
                 return self._idle.pop()
-            worker = WarmWorker(self._python, self._env, self.spec.arn, log=self._log)
+            worker = WarmWorker(self._python, self._env, self.spec.arn, log=self._log, memory_mb=self.spec.memory_mb,
+                                groups=self._groups)
             self._all.append(worker)
             return worker
 
@@ -145,7 +157,23 @@ class FunctionInvoker:
             self._lock.notify()
 
     def invoke(self, event: Any, invoked_arn: str | None = None) -> InvokeResult:
-        """Run one event; `invoked_arn` is the ARN the caller named (an alias ARN), for the handler's context."""
+        """Run one event; `invoked_arn` is the ARN the caller named (an alias ARN), for the handler's context.
+
+        Throttled (the result's `throttled` says why) when the function has no concurrency available.
+        """
+        reason = self._concurrency.acquire(self.spec.name)
+        if reason is not None:
+            with self._lock:
+                self.throttles += 1
+            if self._observer:
+                self._observer.throttled(self.spec.name, time.time())
+            return throttled_result(reason)
+        try:
+            return self._run(event, invoked_arn)
+        finally:
+            self._concurrency.release(self.spec.name)
+
+    def _run(self, event: Any, invoked_arn: str | None) -> InvokeResult:
         worker = self._borrow()
         started_at = time.time()
         if self._observer:

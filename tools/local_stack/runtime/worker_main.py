@@ -8,6 +8,7 @@ handler runs once, at the first request, as on AWS.
 import importlib
 import json
 import os
+import resource
 import site
 import sys
 import time
@@ -28,7 +29,7 @@ class LambdaContext:
         self.log_stream_name = os.environ.get("AWS_LAMBDA_LOG_STREAM_NAME", "")
         self.identity = None
         self.client_context = None
-        self._deadline = request["deadline_epoch"]
+        self._deadline = time.time() + request["timeout_s"]  # the timeout runs from the invocation's start, init excluded
 
     def get_remaining_time_in_millis(self) -> int:
         return max(0, int((self._deadline - time.time()) * 1000))
@@ -40,6 +41,10 @@ def _error(exc: BaseException, error_type: str | None = None) -> dict[str, Any]:
         "errorType": error_type or type(exc).__name__,
         "stackTrace": traceback.format_tb(exc.__traceback__),
     }
+
+
+def _since(monotonic_start: float) -> float:
+    return (time.monotonic() - monotonic_start) * 1000
 
 
 def _setup_path(task_dir: str, opt_dir: str, runtime_dir: str) -> None:
@@ -64,18 +69,24 @@ def main() -> None:
             except Exception as exc:
                 error = _error(exc, "Runtime.ImportModuleError")
                 sys.stderr.write(json.dumps({"level": "ERROR", **error}) + "\n")
-                protocol.write(json.dumps({"error": error, "fatal": True}) + "\n")
+                protocol.write(json.dumps({"error": error, "fatal": True, "init_ms": _since(request["spawned_at"])}) + "\n")
                 return
+            # Init Duration: from the process's start (the parent's clock, CLOCK_MONOTONIC is system-wide) to the handler loaded
+            protocol.write(json.dumps({"ready": True, "init_ms": _since(request["spawned_at"])}) + "\n")
         started = time.perf_counter()  # Lambda's Duration: the handler's time, initialisation excluded
         try:
             result = handler(request["event"], LambdaContext(request))
-            reply = json.dumps({"result": result, "duration_ms": (time.perf_counter() - started) * 1000})
+            reply = {"result": result, "duration_ms": (time.perf_counter() - started) * 1000}
         except Exception as exc:
             error = _error(exc)
             # Lambda's runtime logs unhandled errors beside the function's own output.
             sys.stderr.write(json.dumps({"level": "ERROR", "requestId": request["request_id"], **error}) + "\n")
-            reply = json.dumps({"error": error, "duration_ms": (time.perf_counter() - started) * 1000})
-        protocol.write(reply + "\n")
+            reply = {"error": error, "duration_ms": (time.perf_counter() - started) * 1000}
+        # Peak resident memory of this process: Max Memory Used where the environment has no cgroup to ask.
+        reply["max_rss_kb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        sys.stdout.flush()
+        sys.stderr.flush()
+        protocol.write(json.dumps(reply) + "\n")
 
 
 if __name__ == "__main__":
