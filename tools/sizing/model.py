@@ -269,8 +269,9 @@ class Sizing:
 
     @property
     def cheapest(self) -> Configuration | None:
+        """Least monthly cost; of equal cost, the fewest concurrent invocations (fewer database connections)."""
         meeting = [c for c in self.configurations if c.meets_target]
-        return min(meeting, key=lambda c: (c.monthly_total, c.lag_p99_seconds)) if meeting else None
+        return min(meeting, key=lambda c: (c.monthly_total, c.concurrency, c.lag_p99_seconds)) if meeting else None
 
     @property
     def fastest(self) -> Configuration | None:
