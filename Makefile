@@ -7,7 +7,7 @@ ARGS   ?=
 
 .DEFAULT_GOAL := help
 .PHONY: help venv build check lock lock-dev test test-unit lint compat fmt docs docs-check checkov \
-        demo up down send status wait redrive plan plan-check bench release-archive clean
+        demo up down send status wait redrive plan plan-check size bench release-archive clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
@@ -86,6 +86,9 @@ plan: venv ## terraform plan -out + show -json (AWS, or the local stack when it 
 
 plan-check: venv ## Check build/plan/data-loss/concurrency/network/alarm rules over plan.json
 	$(PYTHON) -m plan_check build/plan.json --manifest dist/manifest.json $(ARGS)
+
+size: venv ## Memory, batch size, parallelization, shards and monthly cost from measurements (ARGS="--measurements F --peak-records-per-second N --record-bytes B --lag-seconds S")
+	$(PYTHON) -m sizing $(ARGS)
 
 bench: venv ## Run the benchmarks under bench/
 	$(PYTHON) bench/run_all.py $(ARGS)

@@ -39,8 +39,10 @@ def _ticks(top: float, count: int = 5) -> list[float]:
     return [step * i for i in range(count + 2) if step * (i - 1) < top]
 
 
-def line_chart(title: str, x_label: str, y_label: str, series: Sequence[Series], bands: Sequence[Band] = ()) -> str:
-    """The SVG document of `series` as lines over shaded `bands`."""
+def line_chart(title: str, x_label: str, y_label: str, series: Sequence[Series], bands: Sequence[Band] = (),
+               markers: bool = False) -> str:
+    """The SVG document of `series` as lines over shaded `bands`; `markers` dots each point (for a few
+    measured points, where a line alone would hide a single one)."""
     xs = [x for s in series for x, _ in s.points] or [0.0, 1.0]
     ys = [y for s in series for _, y in s.points] or [1.0]
     x_min, x_max = min(xs), max(max(xs), min(xs) + 1e-9)
@@ -76,6 +78,15 @@ def line_chart(title: str, x_label: str, y_label: str, series: Sequence[Series],
         colour = COLOURS[index % len(COLOURS)]
         points = " ".join(f"{sx(x):.1f},{sy(y):.1f}" for x, y in line.points)
         parts.append(f'<polyline fill="none" stroke="{colour}" stroke-width="1.5" points="{points}"/>')
+        if markers:
+            parts += [f'<circle cx="{sx(x):.1f}" cy="{sy(y):.1f}" r="3" fill="{colour}"/>' for x, y in line.points]
         parts.append(f'<text x="{WIDTH - RIGHT - 4}" y="{TOP + 30 + 14 * index}" text-anchor="end" fill="{colour}">{escape(line.label)}</text>')
     parts.append("</svg>")
     return "\n".join(parts) + "\n"
+
+
+def stacked(charts: Sequence[str]) -> str:
+    """One SVG document of `charts` (each a line_chart document) one below the other."""
+    body = "\n".join(f'<g transform="translate(0 {HEIGHT * i})">\n{chart}</g>' for i, chart in enumerate(charts))
+    return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{HEIGHT * len(charts)}">\n'
+            f"{body}\n</svg>\n")

@@ -9,6 +9,8 @@ from pathlib import Path
 from atomic_files import write_text_atomic
 from pipeline_contract.errors import ManifestError
 from pipeline_contract.manifest import load as load_manifest
+from sizing import saved_report
+from sizing.errors import SizingError
 
 from plan_check import report
 from plan_check.findings import Allowance, Context, Options
@@ -36,6 +38,10 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--account-concurrency", type=_positive, default=1000, help="the account's Lambda concurrency limit")
     p.add_argument("--record-size", type=_positive, default=1024,
                    help="expected bytes per Kinesis record in the invocation payload (default 1024)")
+    p.add_argument("--peak-records-per-second", type=_positive,
+                   help="expected peak: check the mappings keep up with it, from the measured throughput in --size-report")
+    p.add_argument("--size-report", type=Path, default=saved_report.REPORT_FILE,
+                   help="size report `make size` wrote (default build/size-report.json); read with --peak-records-per-second")
     p.add_argument("--list-rules", action="store_true", help="print every rule id, what it checks and the fix")
     return p
 
@@ -66,10 +72,12 @@ def main(argv: list[str] | None = None) -> int:
             raise ValueError(f"--allow names unknown rule(s) {', '.join(unknown)}; see --list-rules")
         plan = load_plan(args.plan)
         manifest = load_manifest(args.manifest)
-    except (PlanError, ManifestError, ValueError) as exc:
+        size_report = saved_report.load(args.size_report) if args.peak_records_per_second else None
+    except (PlanError, ManifestError, SizingError, ValueError) as exc:
         print(f"plan_check: error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
-    options = Options(account_concurrency=args.account_concurrency, record_size=args.record_size)
+    options = Options(account_concurrency=args.account_concurrency, record_size=args.record_size,
+                      peak_records_per_second=args.peak_records_per_second, size_report=size_report)
     ctx = Context(plan=plan, manifest=manifest, options=options)
     findings = list(run_all(ctx))
     allowed = [f for f in findings if any(a.covers(f) for a in allowances)]

@@ -6,6 +6,7 @@ import fnmatch
 from dataclasses import dataclass, field
 
 from pipeline_contract.manifest import Artifact, Manifest
+from sizing.saved_report import SavedReport
 
 from plan_check.manifest import for_zip
 from plan_check.plan_model import Plan, Resource
@@ -36,6 +37,8 @@ class Finding:
 class Options:
     account_concurrency: int = 1000
     record_size: int = 1024
+    peak_records_per_second: float | None = None  # the throughput rules run only when it is given
+    size_report: SavedReport | None = None
 
 
 @dataclass(frozen=True)

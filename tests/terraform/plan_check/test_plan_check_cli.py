@@ -116,5 +116,12 @@ def test_bad_allow_is_rejected(fixture_plans, allow: str, message: str) -> None:
 def test_list_rules_names_every_rule_with_its_fix() -> None:
     result = run("--list-rules")
     assert result.returncode == 0
-    assert result.stdout.count("fix: ") == 18
-    assert "destinations-on-stream-consumer" in result.stdout
+    assert result.stdout.count("fix: ") == 20
+    assert "destinations-on-stream-consumer" in result.stdout and "throughput-concurrency" in result.stdout
+
+
+def test_a_peak_without_a_size_report_is_bad_input(fixture_plans, tmp_path: Path) -> None:
+    result = run(*case_args(fixture_plans, "throughput"), "--peak-records-per-second", "5000",
+                 "--size-report", tmp_path / "size-report.json")
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1 and "run `make size` first" in result.stderr

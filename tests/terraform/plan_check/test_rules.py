@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from pipeline_contract.manifest import Artifact, Manifest
@@ -13,6 +15,8 @@ from plan_check.findings import Context, Finding, Options
 from plan_check.plan_model import load_plan
 from plan_check.rules import ALL_RULES, run_all
 from plan_check.rules.alarms import dead_letter_queues
+from sizing import saved_report
+from sizing.cli import main as size_main
 
 FIXTURES = Path(__file__).parent / "fixtures"
 ESM = "aws_lambda_event_source_mapping.this"
@@ -41,6 +45,10 @@ EXPECTED: dict[str, set[tuple[str, str]]] = {
         ("alarm-dead-letter-depth", "aws_sqs_queue.function_dlq"),
     },
     "concurrency": {("concurrency-budget", "(plan)")},
+    "throughput": {
+        ("throughput-peak", "module.mapping[0].aws_lambda_event_source_mapping.this"),
+        ("throughput-concurrency", "aws_lambda_function.processor"),
+    },
     "layers": {
         ("layer-count", "aws_lambda_function.six_layers"),
         ("package-size", "aws_lambda_function.oversized"),
@@ -66,15 +74,34 @@ EXPECTED: dict[str, set[tuple[str, str]]] = {
 }
 
 
-def context(plan: Path, manifest: Path, **options: int) -> Context:
+PEAK = 5000
+
+
+def size_report(tmp_path: Path, *measurements: tuple[int, int, float]) -> saved_report.SavedReport:
+    """A size report written by `python -m sizing` from (memory, batch, duration ms) measurements of full batches."""
+    items = [{"memory_mb": m, "batch_size": b, "duration_ms": d, "records": b, "max_memory_used_mb": 100} for m, b, d in measurements]
+    (tmp_path / "measurements.json").write_text(json.dumps({"format": 1, "measurements": items}))
+    size_main(["--measurements", str(tmp_path / "measurements.json"), "--output-dir", str(tmp_path), "--record-bytes", "600",
+               "--peak-records-per-second", str(PEAK), "--lag-seconds", "10", "--json"])
+    return saved_report.load(tmp_path / "size-report.json")
+
+
+def case_options(case: str, tmp_path: Path) -> dict[str, Any]:
+    """The throughput fixture is checked against a peak and a size report: 512 MB, batch 100 at 400 records/s."""
+    if case != "throughput":
+        return {}
+    return {"peak_records_per_second": PEAK, "size_report": size_report(tmp_path, (512, 100, 250.0))}
+
+
+def context(plan: Path, manifest: Path, **options: Any) -> Context:
     return Context(plan=load_plan(plan), manifest=load_manifest(manifest), options=Options(**options))
 
 
-def findings(plan: Path, manifest: Path, **options: int) -> list[Finding]:
+def findings(plan: Path, manifest: Path, **options: Any) -> list[Finding]:
     return list(run_all(context(plan, manifest, **options)))
 
 
-def flagged(plan: Path, manifest: Path, **options: int) -> set[tuple[str, str]]:
+def flagged(plan: Path, manifest: Path, **options: Any) -> set[tuple[str, str]]:
     return {(f.rule.id, f.address) for f in findings(plan, manifest, **options)}
 
 
@@ -84,8 +111,33 @@ def test_every_fixture_has_an_expectation_and_every_rule_a_fixture() -> None:
 
 
 @pytest.mark.parametrize("case", sorted(EXPECTED))
-def test_fixture_breaks_exactly_its_rule(case: str, fixture_plans) -> None:
-    assert flagged(fixture_plans.plan(case), fixture_plans.manifest(case)) == EXPECTED[case]
+def test_fixture_breaks_exactly_its_rule(case: str, fixture_plans, tmp_path: Path) -> None:
+    assert flagged(fixture_plans.plan(case), fixture_plans.manifest(case), **case_options(case, tmp_path)) == EXPECTED[case]
+
+
+def test_throughput_rules_follow_the_peak_and_the_measurements(fixture_plans, tmp_path: Path) -> None:
+    plan, manifest = fixture_plans.plan("throughput"), fixture_plans.manifest("throughput")
+    report = size_report(tmp_path, (512, 100, 250.0))
+    # Without a peak the rules do not run.
+    assert flagged(plan, manifest, size_report=report) == set()
+    # 2 shards x 2 x 400 = 1,600 records/s keeps up with 1,600 (4 busy <= 10 reserved), not with 1,601.
+    assert flagged(plan, manifest, size_report=report, peak_records_per_second=1600) == set()
+    assert flagged(plan, manifest, size_report=report, peak_records_per_second=1601) == {
+        ("throughput-peak", "module.mapping[0].aws_lambda_event_source_mapping.this")}
+    (peak,) = [f for f in findings(plan, manifest, size_report=report, peak_records_per_second=PEAK) if f.rule.id == "throughput-peak"]
+    assert "= 1,600 records/s < peak 5,000" in peak.problem
+    assert peak.how_to_fix == "set parallelization_factor = 7"  # 5,000 / (2 x 400) = 6.25
+    # Twice as fast (100 records in 125 ms): 3,200 < 5,000 still; 5,000 / 800 = 7 busy <= 10 reserved.
+    assert flagged(plan, manifest, size_report=size_report(tmp_path, (512, 100, 125.0)), peak_records_per_second=PEAK) == {
+        ("throughput-peak", "module.mapping[0].aws_lambda_event_source_mapping.this")}
+
+
+def test_throughput_without_a_measurement_at_the_planned_size_is_reported_not_verifiable(fixture_plans, tmp_path: Path) -> None:
+    ctx = context(fixture_plans.plan("throughput"), fixture_plans.manifest("throughput"),
+                  size_report=size_report(tmp_path, (1024, 100, 130.0)), peak_records_per_second=PEAK)
+    assert not [f for f in run_all(ctx) if f.rule.id.startswith("throughput")]
+    (unverified,) = ctx.unverified
+    assert unverified.rule.id == "throughput-peak" and "memory_size 512 and batch_size 100" in unverified.problem
 
 
 def test_stale_build_names_both_symptoms(fixture_plans) -> None:

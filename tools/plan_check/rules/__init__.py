@@ -16,12 +16,13 @@ from plan_check.rules import (
     layers,
     stale_build,
     stream_destinations,
+    throughput,
     vpc_reachability,
 )
 
 FAMILIES: tuple[ModuleType, ...] = (
-    stale_build, data_loss, kinesis_mapping, stream_destinations, alarms, concurrency, layers, vpc_reachability, iam,
-    encryption,
+    stale_build, data_loss, kinesis_mapping, stream_destinations, alarms, concurrency, throughput, layers, vpc_reachability,
+    iam, encryption,
 )
 ALL_RULES: tuple[Rule, ...] = tuple(rule for family in FAMILIES for rule in family.RULES)
 
