@@ -21,9 +21,12 @@ from local_stack.runtime.worker import OUT_OF_MEMORY
 from tests.integration.emulated_stack import Stack, bodies
 
 
+STREAM_ARN = "arn:aws:kinesis:us-east-1:123456789012:stream/direct"  # invoked directly, as a mapping on it would
+
+
 def batch_event(records: list[dict[str, Any]]) -> dict[str, Any]:
     return {"Records": [{"kinesis": {"data": base64.b64encode(json.dumps(r).encode()).decode(), "partitionKey": r["key"],
-                                     "sequenceNumber": str(i)}} for i, r in enumerate(records)]}
+                                     "sequenceNumber": str(i)}, "eventSourceARN": STREAM_ARN} for i, r in enumerate(records)]}
 
 
 def test_the_same_cpu_bound_batch_takes_about_1769_over_128_times_as_long_at_128_mb(stack: Stack) -> None:
