@@ -1,8 +1,8 @@
 """`make size --measure` on a tiny grid: the built stream processor run by the local stack's invoker at two
-memory sizes against a real PostgreSQL, and the model validated against the mapping runner.
+memory sizes against a real PostgreSQL.
 
-These need cgroups (as tests/integration/test_compute_model.py does): without them the CPU share is not
-enforced and the ratio below does not hold, so they fail rather than pass on numbers that show nothing.
+This needs cgroups (as tests/integration/test_compute_model.py does): without them the CPU share is not
+enforced and the ratio below does not hold, so it fails rather than pass on numbers that show nothing.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from repo_paths import REPO_ROOT
-from sizing import measurement, model, validate
+from sizing import measurement, model
 from sizing.grid import Grid
 from sizing.sample_records import generated
 from sizing.sources.built_function import BuiltFunctionSource
