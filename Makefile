@@ -87,7 +87,7 @@ plan: venv ## terraform plan -out + show -json (AWS, or the local stack when it 
 plan-check: venv ## Check build/plan/data-loss/concurrency/network/alarm rules over plan.json
 	$(PYTHON) -m plan_check build/plan.json --manifest dist/manifest.json $(ARGS)
 
-size: venv ## Memory, batch size, parallelization, shards and monthly cost from measurements (ARGS="--measurements F --peak-records-per-second N --record-bytes B --lag-seconds S")
+size: venv ## Size a pipeline: measure the built function (or --measurements F), then shards, memory, batch size, cost (ARGS="--peak-records-per-second N --record-bytes B --lag-seconds S"; ARGS="validate ..." checks the model)
 	$(PYTHON) -m sizing $(ARGS)
 
 bench: venv ## Run the benchmarks under bench/

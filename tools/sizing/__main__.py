@@ -1,5 +1,7 @@
 import sys
 
-from sizing.cli import main
+from sizing import cli, validate
 
-sys.exit(main())
+if sys.argv[1:2] == ["validate"]:
+    sys.exit(validate.main(sys.argv[2:]))
+sys.exit(cli.main())

@@ -16,6 +16,7 @@ from sizing.errors import SizingError
 
 FORMAT = 1
 _FIELDS = ("memory_mb", "batch_size", "duration_ms", "records", "max_memory_used_mb")
+_OPTIONAL = ("init_duration_ms",)
 
 
 @dataclass(frozen=True)
@@ -25,9 +26,11 @@ class Measurement:
     duration_ms: float  # handler time for one batch, as Lambda reports Duration
     records: int  # records in that batch: fewer than batch_size when the 6 MB payload or the stream cut it
     max_memory_used_mb: float  # peak memory of the execution environment, as Lambda's "Max Memory Used"
+    # Init Duration of the cold start of the environment that ran the batch (not part of duration_ms); optional
+    init_duration_ms: float | None = None
 
     def to_dict(self) -> dict[str, int | float]:
-        return asdict(self)
+        return {name: value for name, value in asdict(self).items() if value is not None}
 
     @classmethod
     def from_dict(cls, raw: object, where: str) -> Measurement:
@@ -36,10 +39,11 @@ class Measurement:
         missing = [f for f in _FIELDS if f not in raw]
         if missing:
             raise SizingError(f"{where}: lacks {', '.join(missing)}: every measurement needs {', '.join(_FIELDS)}")
-        unknown = sorted(set(raw) - set(_FIELDS))
+        unknown = sorted(set(raw) - set(_FIELDS) - set(_OPTIONAL))
         if unknown:
-            raise SizingError(f"{where}: unknown field(s) {', '.join(unknown)}: remove them (fields: {', '.join(_FIELDS)})")
-        for name in _FIELDS:
+            raise SizingError(f"{where}: unknown field(s) {', '.join(unknown)}: remove them "
+                              f"(fields: {', '.join(_FIELDS + _OPTIONAL)})")
+        for name in _FIELDS + tuple(o for o in _OPTIONAL if o in raw):
             value = raw[name]
             whole = name in ("memory_mb", "batch_size", "records")
             ok = isinstance(value, int) if whole else isinstance(value, int | float)
@@ -49,8 +53,9 @@ class Measurement:
         if raw["records"] > raw["batch_size"]:
             raise SizingError(f"{where}.records: {raw['records']} is more than batch_size {raw['batch_size']}: "
                               "records counts the records of the one batch measured")
+        init = raw.get("init_duration_ms")
         return cls(raw["memory_mb"], raw["batch_size"], float(raw["duration_ms"]), raw["records"],
-                   float(raw["max_memory_used_mb"]))
+                   float(raw["max_memory_used_mb"]), None if init is None else float(init))
 
 
 def dumps(measurements: list[Measurement]) -> str:

@@ -113,6 +113,7 @@ class Point:
     records: float
     max_memory_used_mb: float
     runs: int
+    init_duration_ms: float | None = None  # the longest cold start measured at this point (not in duration_ms)
 
     @property
     def records_per_second(self) -> float:
@@ -126,7 +127,8 @@ def points(measurements: Iterable[Measurement]) -> list[Point]:
         grouped[(m.memory_mb, m.batch_size)].append(m)
     return [
         Point(memory, batch, sum(m.duration_ms for m in ms) / len(ms), sum(m.records for m in ms) / len(ms),
-              max(m.max_memory_used_mb for m in ms), len(ms))
+              max(m.max_memory_used_mb for m in ms), len(ms),
+              max((m.init_duration_ms for m in ms if m.init_duration_ms is not None), default=None))
         for (memory, batch), ms in sorted(grouped.items())
     ]
 

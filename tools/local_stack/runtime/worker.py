@@ -47,6 +47,7 @@ class InvokeResult:
     memory_size_mb: int = 0
     max_memory_used_mb: int | None = None  # the environment's peak so far (its cgroup's, else the process's)
     throttled: str | None = None  # the throttle reason when Lambda refused to run it (TooManyRequestsException)
+    cpu_ms: float | None = None  # CPU time of the handler's run (not a Lambda field: sizing scales it without cgroups)
 
     @property
     def function_error(self) -> str | None:
@@ -132,6 +133,7 @@ class WarmWorker:
             result.payload = reply.get("result") if result.error is None else result.error
             result.duration_s = reply.get("duration_ms", result.duration_s * 1000) / 1000
             result.max_memory_used_mb = self._peak_mb(reply)
+            result.cpu_ms = reply.get("cpu_ms")
             if reply.get("fatal"):
                 self.stop()
             self._report(result)

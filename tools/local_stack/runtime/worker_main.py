@@ -62,6 +62,7 @@ def main() -> None:
     module_name, _, function_name = os.environ["_HANDLER"].rpartition(".")
     handler = None
     for line in sys.stdin:
+        cpu_started = time.process_time()  # the environment's CPU for this request: decoding it to the reply
         request = json.loads(line)
         if handler is None:
             try:
@@ -82,6 +83,8 @@ def main() -> None:
             # Lambda's runtime logs unhandled errors beside the function's own output.
             sys.stderr.write(json.dumps({"level": "ERROR", "requestId": request["request_id"], **error}) + "\n")
             reply = {"error": error, "duration_ms": (time.perf_counter() - started) * 1000}
+        # CPU time of the request (not a Lambda field): sizing scales it where no cgroup limits the CPU.
+        reply["cpu_ms"] = (time.process_time() - cpu_started) * 1000
         # Peak resident memory of this process: Max Memory Used where the environment has no cgroup to ask.
         reply["max_rss_kb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
         sys.stdout.flush()
