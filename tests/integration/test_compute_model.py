@@ -20,7 +20,6 @@ from local_stack.runtime.worker import OUT_OF_MEMORY
 
 from tests.integration.emulated_stack import Stack, bodies
 
-
 STREAM_ARN = "arn:aws:kinesis:us-east-1:123456789012:stream/direct"  # invoked directly, as a mapping on it would
 
 
