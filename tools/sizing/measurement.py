@@ -10,9 +10,8 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
 
-from sizing.errors import SizingError
+from sizing.errors import SizingError, read_json
 
 FORMAT = 1
 _FIELDS = ("memory_mb", "batch_size", "duration_ms", "records", "max_memory_used_mb")
@@ -64,12 +63,8 @@ def dumps(measurements: list[Measurement]) -> str:
 
 def load(path: Path) -> list[Measurement]:
     """The measurements of a file written by dumps() (or by hand); SizingError names the first bad entry."""
-    try:
-        data: Any = json.loads(path.read_text())
-    except FileNotFoundError:
-        raise SizingError(f"{path}: no measurements file here: pass --measurements FILE (format: docs/sizing.md)") from None
-    except (OSError, json.JSONDecodeError) as exc:
-        raise SizingError(f"{path}: not readable JSON ({exc}): fix the file (format: docs/sizing.md)") from None
+    data = read_json(path, f"{path}: no measurements file here: pass --measurements FILE (format: docs/sizing.md)",
+                     f"{path}: not readable JSON ({{exc}}): fix the file (format: docs/sizing.md)")
     if not isinstance(data, dict) or data.get("format") != FORMAT or not isinstance(data.get("measurements"), list):
         raise SizingError(f'{path}: must be {{"format": {FORMAT}, "measurements": [...]}} (docs/sizing.md)')
     items = [Measurement.from_dict(raw, f"{path.name}: measurements[{i}]") for i, raw in enumerate(data["measurements"])]

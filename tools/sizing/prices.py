@@ -6,14 +6,12 @@ instead of silently pricing a pipeline at zero.
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any
 
-from sizing.errors import SizingError
+from sizing.errors import SizingError, read_json
 
 PRICES_FILE = Path(__file__).with_name("aws_prices_limits.json")
 FORMAT = 1
@@ -102,12 +100,8 @@ def _entry(path: Path, key: str, raw: object) -> Entry:
 
 def load(path: Path = PRICES_FILE) -> PricesLimits:
     """The validated prices and limits; SizingError names the first bad key."""
-    try:
-        data: Any = json.loads(path.read_text())
-    except FileNotFoundError:
-        raise SizingError(f"{path}: no prices file here: pass --prices FILE or restore tools/sizing/aws_prices_limits.json") from None
-    except (OSError, json.JSONDecodeError) as exc:
-        raise SizingError(f"{path.name}: not readable JSON ({exc}): fix the syntax or restore it from git") from None
+    data = read_json(path, f"{path}: no prices file here: pass --prices FILE or restore tools/sizing/aws_prices_limits.json",
+                     f"{path.name}: not readable JSON ({{exc}}): fix the syntax or restore it from git")
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         raise _fail(path, "format", f"must be {FORMAT}")
     if not isinstance(data.get("region"), str) or not isinstance(data.get("values"), dict):

@@ -6,12 +6,10 @@ the record size the report assumed.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-from sizing.errors import SizingError
+from sizing.errors import SizingError, read_json
 from sizing.report import FORMAT
 
 REPORT_FILE = Path("build/size-report.json")
@@ -32,12 +30,8 @@ class SavedReport:
 
 def load(path: Path = REPORT_FILE) -> SavedReport:
     """The report's usable measurements; SizingError (one line, with the fix) when it is missing or not a size report."""
-    try:
-        data: Any = json.loads(path.read_text())
-    except FileNotFoundError:
-        raise SizingError(f"no size report at {path}: run `make size` first, or pass the report's path") from None
-    except (OSError, json.JSONDecodeError) as exc:
-        raise SizingError(f"{path}: not a readable size report ({exc}): run `make size` again") from None
+    data = read_json(path, f"no size report at {path}: run `make size` first, or pass the report's path",
+                     f"{path}: not a readable size report ({{exc}}): run `make size` again")
     try:
         if data["format"] != FORMAT:
             raise SizingError(f"{path}: size report format {data['format']!r}, expected {FORMAT}: run `make size` again")

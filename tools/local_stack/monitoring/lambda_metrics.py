@@ -62,8 +62,8 @@ class LambdaMetrics:
         self._function(function_name, "Duration", "Milliseconds", round(result.duration_s * 1000, 2), started_at, True)
 
     def throttled(self, function_name: str, at: float) -> None:
-        """A throttled request: Throttles only ("Throttled requests and other invocation errors don't count
-        as either Invocations or Errors", monitoring-metrics-types.html); it held no instance."""
+        """A throttled request: Throttles only ("Invocations aren't recorded if the invocation request is
+        throttled or otherwise results in an invocation error", monitoring-metrics-types.html); it held no instance."""
         self._function(function_name, "Throttles", "Count", 1, at)
 
     def iterator_age(self, function_name: str, age_ms: int, at: float) -> None:
