@@ -56,6 +56,13 @@ def alarm_states_since(session: LocalSession, purpose: str, since: datetime) -> 
     return [json.loads(item["HistoryData"])["newState"]["stateValue"] for item in sorted(items, key=lambda i: i["Timestamp"])]
 
 
+def alarm_state(session: LocalSession, purpose: str) -> str:
+    assert session.stack
+    name = session.stack.outputs()["alarm_names"][purpose]
+    [alarm] = client(session, "cloudwatch").describe_alarms(AlarmNames=[name])["MetricAlarms"]
+    return str(alarm["StateValue"])
+
+
 def duration_diagnosis(session: LocalSession, since: datetime) -> str:
     """The duration alarm's history and the Duration maxima per minute since `since`: what a failure needs."""
     assert session.stack
@@ -180,15 +187,17 @@ def test_batches_given_up_are_archived_by_the_failure_handler(root_stack: LocalS
     assert summary.order_violations == [] and summary.errors == []
     wait_until(lambda: "ALARM" in alarm_states_since(root_stack, "on_failure_delivered", test_started), ALARM_DEADLINE_S,
                "the on-failure alarm to go to ALARM (CloudWatch alarm history)")
-    # Traffic goes on, now fast again: the newest Duration datapoint is not breaching and the alarm
-    # recovers (without traffic it would wait for the breaching one to leave the evaluation range).
+    # Traffic goes on, now fast again: the newest Duration datapoint is not breaching and the alarm is OK,
+    # recovered if it fired (whether it fires here depends on when the one slow invocation's datapoint,
+    # stamped with its start, lands beside fast ones; the outage test above asserts that it fires).
     # A trickle every TRICKLE_EVERY_S, as a live pipeline has, so a minute of fast invocations always follows.
     trickle = send(kinesis, stream, generate(20, users=5, malformed_share=0, seed=12))
     assert runner.wait_idle(120) and collect(trickle, runner, root_stack.db_dsn, deployment).stored_of_sent == 20
     next_trickle = [time.monotonic() + TRICKLE_EVERY_S]
 
     def duration_alarm_recovered() -> bool:
-        if alarm_states_since(root_stack, "processor_duration", test_started)[-1:] == ["OK"]:
+        if alarm_states_since(root_stack, "processor_duration", test_started)[-1:] in ([], ["OK"]) \
+                and alarm_state(root_stack, "processor_duration") == "OK":
             return True
         if time.monotonic() >= next_trickle[0]:
             send(kinesis, stream, generate(5, users=5, malformed_share=0, seed=int(next_trickle[0])))
