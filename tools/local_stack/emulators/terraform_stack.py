@@ -58,6 +58,7 @@ class TerraformStack:
     variables: dict[str, str] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
     progress: bool = False
+    _outputs: dict[str, Any] | None = field(default=None, init=False, repr=False)  # until the next apply or destroy
 
     def _run(self, *args: str) -> str:
         """stdout of `terraform ARGS` in the workdir, against the emulator; the time it took adds to `timings`."""
@@ -83,6 +84,7 @@ class TerraformStack:
         return self._run("plan", "-input=false", "-no-color", *self._var_args())
 
     def apply(self) -> None:
+        self._outputs = None
         self._run("apply", "-input=false", "-no-color", "-auto-approve", *self._var_args())
 
     def plan_changes(self, tolerate: dict[str, set[str]] = EMULATOR_DRIFT) -> str:
@@ -106,7 +108,11 @@ class TerraformStack:
         return "\n".join(real)
 
     def outputs(self) -> dict[str, Any]:
-        return {name: value["value"] for name, value in json.loads(self._run("output", "-json")).items()}
+        """The root's outputs, read once per apply: tests ask for them while polling, and each
+        `terraform output` costs about a second of CPU."""
+        if self._outputs is None:
+            self._outputs = {name: value["value"] for name, value in json.loads(self._run("output", "-json")).items()}
+        return dict(self._outputs)
 
     def state(self) -> dict[str, Any]:
         state: dict[str, Any] = json.loads(self._run("show", "-json"))
@@ -119,6 +125,7 @@ class TerraformStack:
         return TerraformState.from_file(str(self.workdir / "terraform.tfstate"))
 
     def destroy(self) -> None:
+        self._outputs = None
         self._run("destroy", "-input=false", "-no-color", "-auto-approve", *self._var_args())
 
 
