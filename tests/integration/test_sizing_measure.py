@@ -38,6 +38,7 @@ def test_the_128_mb_cell_is_slower_than_the_1769_mb_cell_and_the_file_round_trip
     (tmp_path / "m.json").write_text(measurement.dumps(measured))
     assert measurement.load(tmp_path / "m.json") == measured
     assert all(m.records == 50 and m.init_duration_ms for m in measured)
+    assert all(m.cycle_ms is not None and m.cycle_ms >= m.duration_ms for m in measured), "a batch holds its lane for its cycle"
     small, one_vcpu = model.points(measured)
     assert small.runs >= 3 and one_vcpu.runs >= 3
     # The handler waits on PostgreSQL as well as computing, so the ratio is below the CPU ratio 1769/128 = 13.8;

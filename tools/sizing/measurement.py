@@ -15,7 +15,7 @@ from sizing.errors import SizingError, read_json
 
 FORMAT = 1
 _FIELDS = ("memory_mb", "batch_size", "duration_ms", "records", "max_memory_used_mb")
-_OPTIONAL = ("init_duration_ms",)
+_OPTIONAL = ("init_duration_ms", "cycle_ms")
 
 
 @dataclass(frozen=True)
@@ -27,6 +27,9 @@ class Measurement:
     max_memory_used_mb: float  # peak memory of the execution environment, as Lambda's "Max Memory Used"
     # Init Duration of the cold start of the environment that ran the batch (not part of duration_ms); optional
     init_duration_ms: float | None = None
+    # How long the batch held its lane: from the event sent to the reply read, so Duration plus the runtime's
+    # handoff and any wait for the CPU quota between requests; what a lane sustains back to back. Optional.
+    cycle_ms: float | None = None
 
     def to_dict(self) -> dict[str, int | float]:
         return {name: value for name, value in asdict(self).items() if value is not None}
@@ -52,9 +55,13 @@ class Measurement:
         if raw["records"] > raw["batch_size"]:
             raise SizingError(f"{where}.records: {raw['records']} is more than batch_size {raw['batch_size']}: "
                               "records counts the records of the one batch measured")
-        init = raw.get("init_duration_ms")
+        if "cycle_ms" in raw and raw["cycle_ms"] < raw["duration_ms"]:
+            raise SizingError(f"{where}.cycle_ms: {raw['cycle_ms']!r} is less than duration_ms {raw['duration_ms']!r}: "
+                              "a batch holds its lane at least for its Duration")
+        init, cycle = raw.get("init_duration_ms"), raw.get("cycle_ms")
         return cls(raw["memory_mb"], raw["batch_size"], float(raw["duration_ms"]), raw["records"],
-                   float(raw["max_memory_used_mb"]), None if init is None else float(init))
+                   float(raw["max_memory_used_mb"]), None if init is None else float(init),
+                   None if cycle is None else float(cycle))
 
 
 def dumps(measurements: list[Measurement]) -> str:

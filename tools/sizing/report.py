@@ -22,7 +22,7 @@ from sizing.model import (
 from sizing.prices import ARCHITECTURES, PricesLimits
 
 FORMAT = 1
-COLUMNS = ("MEMORY", "BATCH", "RECORDS", "DURATION", "REC/S PER INVOCATION", "MAX MEMORY", "COLD START", "x86_64 $/M",
+COLUMNS = ("MEMORY", "BATCH", "RECORDS", "DURATION", "CYCLE", "REC/S PER INVOCATION", "MAX MEMORY", "COLD START", "x86_64 $/M",
            "arm64 $/M", "NOTE")
 
 
@@ -37,6 +37,7 @@ def _point_dict(point: Point, limits: PricesLimits, excluded: str) -> dict[str, 
         "runs": point.runs,
         "records_per_batch": point.records,
         "duration_ms": point.duration_ms,
+        "cycle_ms": point.lane_ms,
         "records_per_second_per_invocation": point.records_per_second,
         "max_memory_used_mb": point.max_memory_used_mb,
         "init_duration_ms": point.init_duration_ms,
@@ -130,8 +131,8 @@ def text(sizing: Sizing, limits: PricesLimits, source: str) -> str:
     t = sizing.target
     excluded = {(p.memory_mb, p.batch_size): why for p, why in sizing.excluded}
     rows = [
-        (f"{p.memory_mb} MB", f"{p.batch_size:,}", f"{p.records:,.0f}", f"{p.duration_ms:,.1f} ms", f"{p.records_per_second:,.0f}",
-         f"{p.max_memory_used_mb:,.0f} MB", "" if p.init_duration_ms is None else f"{p.init_duration_ms:,.0f} ms",
+        (f"{p.memory_mb} MB", f"{p.batch_size:,}", f"{p.records:,.0f}", f"{p.duration_ms:,.1f} ms", f"{p.lane_ms:,.1f} ms",
+         f"{p.records_per_second:,.0f}", f"{p.max_memory_used_mb:,.0f} MB", "" if p.init_duration_ms is None else f"{p.init_duration_ms:,.0f} ms",
          f"{lambda_cost_per_million(p, 'x86_64', limits):.4f}",
          f"{lambda_cost_per_million(p, 'arm64', limits):.4f}", excluded.get((p.memory_mb, p.batch_size), ""))
         for p in sizing.points
@@ -139,7 +140,7 @@ def text(sizing: Sizing, limits: PricesLimits, source: str) -> str:
     s = sizing.stream
     lines = [
         f"Measured ({source}; prices {limits.region}, read {', '.join(limits.read_dates)}; $/M = USD per million records)",
-        render(COLUMNS, rows, (10, 8, 8, 12, 20, 10, 10, 10, 10, 48)),
+        render(COLUMNS, rows, (10, 8, 8, 12, 12, 20, 10, 10, 10, 10, 48)),
         "",
         f"Target: {t.average_records_per_second:,.0f} records/s average, {t.peak_records_per_second:,.0f} peak, "
         f"{t.record_bytes:,} B records, p99 lag <= {t.lag_target_seconds:g} s, {t.architecture}",

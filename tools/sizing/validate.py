@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import sys
 import threading
@@ -48,6 +49,8 @@ from sizing.sample_records import USERS, generated
 from sizing.sources.built_function import FUNCTION, BuiltFunctionSource, progress
 
 EXIT_OK, EXIT_OUTSIDE, EXIT_BAD_INPUT = 0, 1, 2
+MEASURE_S = 6.0  # of back-to-back batches in each measurement loop
+FIRST_BATCH_LIMIT_S = 60.0  # from the mapping's start to its first finished record
 LOG_PATH = Path("build/size-validate-functions.log")  # the function's log of the run: START/END/REPORT lines
 ROLE_POLICY = json.dumps({"Version": "2012-10-17", "Statement": [
     {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]})
@@ -71,7 +74,8 @@ class Config:
 @dataclass(frozen=True)
 class Result:
     config: dict[str, Any]
-    records_per_second_per_invocation: float
+    records_per_second_per_invocation: float  # what the prediction uses: the mean of measured_per_invocation
+    measured_per_invocation: list[float]  # the measurement loop before and after the drain (or the file's value)
     predicted_records_per_second: float
     measured_records_per_second: float
     backlog_records: int
@@ -81,16 +85,19 @@ class Result:
     within_tolerance: bool
 
 
-def per_invocation_rate(config: Config) -> float:
-    """Records/s per invocation at the configuration's (memory, batch size): from the file, or measured now."""
-    if config.measurements is not None:
-        found = [p for p in model.points(measurement.load(config.measurements))
-                 if (p.memory_mb, p.batch_size) == (config.memory_mb, config.batch_size)]
-        if not found:
-            raise SizingError(f"{config.measurements}: has no measurement at {config.memory_mb} MB, batch size "
-                              f"{config.batch_size}: measure it (make size --measure) or pick a measured point")
-        return found[0].records_per_second
-    grid = Grid((config.memory_mb,), (config.batch_size,), batches_per_cell=5, min_cell_seconds=2.0, records_per_cell=6000)
+def _rate_from_file(path: Path, config: Config) -> float:
+    """Records/s per invocation at the configuration's (memory, batch size), as a measurements file has it."""
+    found = [p for p in model.points(measurement.load(path)) if (p.memory_mb, p.batch_size) == (config.memory_mb, config.batch_size)]
+    if not found:
+        raise SizingError(f"{path}: has no measurement at {config.memory_mb} MB, batch size "
+                          f"{config.batch_size}: measure it (make size --measure) or pick a measured point")
+    return found[0].records_per_second
+
+
+def _measured_rate(config: Config) -> float:
+    """Records/s per invocation at the configuration's (memory, batch size), measured now by the measurement loop.
+    Six seconds of batches: over two-second cells this host's speed varied by a quarter from run to run."""
+    grid = Grid((config.memory_mb,), (config.batch_size,), batches_per_cell=5, min_cell_seconds=MEASURE_S, records_per_cell=12_000)
     source = BuiltFunctionSource(grid, lambda count, _needed: generated(count), "generated clickstream records")
     [point] = model.points(source.measurements())
     return point.records_per_second
@@ -147,17 +154,21 @@ def _finished(runner: MappingRunner) -> int:
     return sum(s.records_read - s.pending for s in runner.shard_status())
 
 
-def run(config: Config, say: Any = progress) -> Result:
+@dataclass(frozen=True)
+class _Drain:
+    samples: list[tuple[float, int]]  # (seconds since the mapping started, records finished)
+    busy_from: float  # seconds since the mapping started when the first record was finished
+    started_after_write_s: float  # from the backlog's first write to busy_from
+    written_per_second: float
+    backlog: int
+    iterator_age_s: float  # the mapping's IteratorAge at the end
+
+
+def _drain(config: Config, backlog: int, say: Any) -> _Drain:
+    """Write `backlog` records, then run the mapping on them for the warm part and the measured seconds, sampling
+    the records finished. The steady part starts when the first record is finished: until then the reader
+    fetches the first 10,000 records, which on AWS takes no time from the function's host."""
     concurrency = config.shards * config.parallelization
-    drain.check_fits_host(concurrency, config.memory_mb, os.cpu_count() or 1, config.host_share)
-    per_invocation = per_invocation_rate(config)
-    predicted = concurrency * per_invocation
-    if predicted > config.max_records_per_second:
-        raise SizingError(f"predicted {predicted:,.0f} records/s is more than this host's emulator and PostgreSQL carry "
-                          f"(--max-records-per-second {config.max_records_per_second:,.0f}): pick a smaller memory size or batch size")
-    backlog = round(predicted * config.overload * (config.warm_s + config.seconds))
-    say(f"predicted {predicted:,.0f} records/s ({config.shards} shard(s) x {config.parallelization} x {per_invocation:,.0f}); "
-        f"writing a backlog of {backlog:,} records ({config.overload:g} x that for {config.warm_s + config.seconds:g} s)")
     records = generate(backlog, USERS, 0.0, seed=15)
     with ExitStack() as stack:
         moto = MotoServer().start()
@@ -181,9 +192,14 @@ def run(config: Config, say: Any = progress) -> Result:
         samples: list[tuple[float, int]] = []
         began = time.monotonic()
         runner.start()
-        end = config.warm_s + config.seconds
-        while (now := time.monotonic() - began) <= end:
+        busy_from = math.inf
+        while (now := time.monotonic() - began) <= busy_from + config.warm_s + config.seconds:
             samples.append((now, finished := _finished(runner)))
+            if finished and math.isinf(busy_from):
+                busy_from = now
+            if math.isinf(busy_from) and now > FIRST_BATCH_LIMIT_S:
+                raise SizingError(f"no record was finished {FIRST_BATCH_LIMIT_S:g} s after the mapping started: "
+                                  f"see the function log {LOG_PATH}")
             if finished >= len(records):
                 raise SizingError(f"the backlog of {len(records):,} records was drained in {now:.1f} s: the load was not "
                                   "above capacity; raise --overload")
@@ -191,15 +207,40 @@ def run(config: Config, say: Any = progress) -> Result:
         age_s = max(p.stats.iterator_age_ms for p in runner.pollers) / 1000
         if errors := runner.all_errors():
             raise SizingError(f"the mapping failed during the run: {errors[0]}")
-    measured = drain.drain_rate(samples, config.warm_s, end)
+    return _Drain(samples, busy_from, began + busy_from - first_write, written_rate, len(records), age_s)
+
+
+def run(config: Config, say: Any = progress) -> Result:
+    """Predicted vs measured at `config`. Measured afresh, records/s per invocation is the mean of the measurement
+    loop before and after the drain, so a drift of the host's speed during the run weighs on both sides."""
+    concurrency = config.shards * config.parallelization
+    drain.check_fits_host(concurrency, config.memory_mb, os.cpu_count() or 1, config.host_share)
+    rates = [_rate_from_file(config.measurements, config) if config.measurements else _measured_rate(config)]
+    if concurrency * rates[0] > config.max_records_per_second:
+        raise SizingError(f"predicted {concurrency * rates[0]:,.0f} records/s is more than this host's emulator and PostgreSQL "
+                          f"carry (--max-records-per-second {config.max_records_per_second:,.0f}): pick a smaller memory "
+                          "size or batch size")
+    backlog = round(concurrency * rates[0] * config.overload * (config.warm_s + config.seconds))
+    say(f"predicted {concurrency * rates[0]:,.0f} records/s ({config.shards} shard(s) x {config.parallelization} x "
+        f"{rates[0]:,.0f}); writing a backlog of {backlog:,} records ({config.overload:g} x that for "
+        f"{config.warm_s + config.seconds:g} s)")
+    drained = _drain(config, backlog, say)
+    if not config.measurements:
+        say("measuring records/s per invocation again, after the drain")
+        rates.append(_measured_rate(config))
+    per_invocation = sum(rates) / len(rates)
+    predicted = concurrency * per_invocation
+    start = drained.busy_from + config.warm_s
+    measured = drain.drain_rate(drained.samples, start, start + config.seconds)
     error = drain.relative_error(predicted, measured)
-    drain_started = began - first_write
     return Result(
         config={k: str(v) if isinstance(v, Path) else v for k, v in asdict(config).items()},
-        records_per_second_per_invocation=per_invocation, predicted_records_per_second=predicted,
-        measured_records_per_second=measured, backlog_records=len(records), error=error,
-        predicted_iterator_age_s=drain.backlog_iterator_age_s(drain_started + end, drain_started, predicted, written_rate),
-        measured_iterator_age_s=age_s, within_tolerance=abs(error) <= config.tolerance)
+        records_per_second_per_invocation=per_invocation, measured_per_invocation=rates,
+        predicted_records_per_second=predicted, measured_records_per_second=measured, backlog_records=drained.backlog,
+        error=error,
+        predicted_iterator_age_s=drain.backlog_iterator_age_s(drained.started_after_write_s + config.warm_s + config.seconds,
+                                                              drained.started_after_write_s, predicted, drained.written_per_second),
+        measured_iterator_age_s=drained.iterator_age_s, within_tolerance=abs(error) <= config.tolerance)
 
 
 def text(result: Result) -> str:
@@ -207,7 +248,8 @@ def text(result: Result) -> str:
     return "\n".join([
         f"Configuration: {c['memory_mb']} MB, batch_size {c['batch_size']}, parallelization_factor {c['parallelization']}, "
         f"{c['shards']} shard(s); a backlog of {result.backlog_records:,} records",
-        f"Records/s per invocation (measured loop): {result.records_per_second_per_invocation:,.0f}",
+        f"Records/s per invocation (measurement loop): {result.records_per_second_per_invocation:,.0f} "
+        f"(mean of {', '.join(f'{r:,.0f}' for r in result.measured_per_invocation)})",
         f"Sustainable records/s: predicted {result.predicted_records_per_second:,.0f}, "
         f"measured drain {result.measured_records_per_second:,.0f}, error {result.error:+.1%} "
         f"({'within' if result.within_tolerance else 'OUTSIDE'} ±{c['tolerance']:.0%})",

@@ -62,6 +62,7 @@ def test_no_configuration_meeting_the_target_exits_1_with_the_closest(tmp_path: 
     ([{**MEASUREMENTS[0], "records": "100"}], (), "measurements.json: measurements[0].records: must be a positive whole number"),
     ([{k: v for k, v in MEASUREMENTS[0].items() if k != "duration_ms"}], (), "measurements[0]: lacks duration_ms"),
     ([], (), "has no measurements"),
+    ([{**MEASUREMENTS[0], "cycle_ms": 200.0}], (), "measurements[0].cycle_ms: 200.0 is less than duration_ms 250.0"),
     (MEASUREMENTS, ("--architecture", "ppc"), "--architecture must be one of x86_64, arm64"),
 ])
 def test_bad_input_is_one_line_exit_2_and_leaves_the_last_report_whole(

@@ -100,6 +100,22 @@ def test_records_per_second_per_invocation_and_repeats_averaged() -> None:
     assert p1024.records_per_second == pytest.approx(1000)  # 100 / 0.1 s
 
 
+def test_a_measured_cycle_sets_throughput_and_lag_while_duration_sets_cost() -> None:
+    # Duration 250 ms, but each batch holds its lane 320 ms (the runtime's handoff, the CPU quota's waits):
+    # 100 records / 0.32 s = 312.5 records/s, where Duration alone would say 400.
+    runs = [Measurement(512, 100, 240.0, 100, 90.0, cycle_ms=300.0), Measurement(512, 100, 260.0, 100, 90.0, cycle_ms=340.0)]
+    [measured] = points(runs)
+    assert (measured.duration_ms, measured.lane_ms) == (250.0, 320.0)
+    assert measured.records_per_second == pytest.approx(312.5)
+    assert lambda_cost_per_million(measured, "x86_64", PINNED) == lambda_cost_per_million(point(), "x86_64", PINNED)
+    # The 2,000 records/s peak on 2 shards x 5: capacity 3,125, rho 0.64; gather min(1 s, 100 / 1,000) = 0.1 s;
+    # lag 0.1 + 0.32 + 0.32 x 0.64 / 0.36 = 0.988888... s (with Duration alone it was 0.6 s).
+    assert lag_p99_seconds(measured, 2, 5, target()) == pytest.approx(0.1 + 0.32 + 0.32 * 0.64 / 0.36)
+    # A point with a run that lacks the cycle falls back to Duration for all of them.
+    [mixed] = points([*runs, Measurement(512, 100, 250.0, 100, 90.0)])
+    assert (mixed.cycle_ms, mixed.records_per_second) == (None, pytest.approx(400))
+
+
 def test_concurrency_budget_and_busy_invocations() -> None:
     # No reserved concurrency: 1,000 in the account less the 100 AWS keeps unreserved = 900.
     assert concurrency_budget(target(), LIMITS) == 900
