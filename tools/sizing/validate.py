@@ -2,14 +2,14 @@
 
 At one configuration (memory, batch size, parallelization factor, shards) the model predicts the
 sustainable rate: shards x parallelization x records/s per invocation, the last measured by the
-measurement loop at that memory size and batch size. This runs the local stack's mapping runner on
+measurement loop at that memory size and batch size, before and after the drain. This runs the local stack's mapping runner on
 the built function against a real PostgreSQL (the emulator set up through the APIs Terraform uses),
 on a backlog of clickstream records `overload` times what the prediction drains in the run (written
 before the mapping starts, so the producer does not compete for the host's CPU while the drain is
 measured): the mapping always has more to read than it can process and drains at what it can
 sustain. It measures the drain rate (records finished per second, least squares over the steady
-part) and the iterator age. It prints predicted vs measured and the
-error; exit 0 within the tolerance, 1 outside it, 2 on bad input.
+part, which starts once the first record is finished) and the iterator age. It prints predicted vs
+measured and the error; exit 0 within the tolerance, 1 outside it, 2 on bad input.
 
 The prediction gives each concurrent invocation its whole CPU share: on a host with few cores the
 configuration must fit (drain.check_fits_host), and the emulator and PostgreSQL must be able to
