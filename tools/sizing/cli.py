@@ -44,7 +44,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--consumers", type=int, default=1, help="polling consumers of the stream, this pipeline included")
     p.add_argument("--enhanced-fan-out", action="store_true", help="this pipeline reads through an enhanced fan-out consumer")
     p.add_argument("--prices", type=Path, default=prices.PRICES_FILE, help="prices and limits file")
-    p.add_argument("--output-dir", type=Path, default=Path("build"), help=f"where {REPORT_NAME}.json and .svg go (default build/)")
+    p.add_argument("--output-dir", type=Path, default=Path("build"), help=f"where {REPORT_NAME}.json, .svg and .html go (default build/)")
     p.add_argument("--json", action="store_true", help="print the JSON report instead of the table")
     return p
 
@@ -97,6 +97,7 @@ def main(argv: list[str] | None = None) -> int:
     table = report.text(sizing, limits, source.describe())
     write_text_atomic(args.output_dir / f"{REPORT_NAME}.json", as_json)
     write_text_atomic(args.output_dir / f"{REPORT_NAME}.svg", svg)
+    write_text_atomic(args.output_dir / f"{REPORT_NAME}.html", report.page(table, svg))
     saved = "" if isinstance(source, FileSource) else f" (measurements: {args.output_dir / MEASUREMENTS_NAME})"
-    sys.stdout.write(as_json if args.json else table + f"\nWrote {args.output_dir / REPORT_NAME}.json and .svg{saved}\n")
+    sys.stdout.write(as_json if args.json else table + f"\nWrote {args.output_dir / REPORT_NAME}.json, .svg and .html{saved}\n")
     return EXIT_OK if sizing.cheapest else EXIT_NOT_MET

@@ -1,7 +1,9 @@
-"""Render a sizing: the text table and summary, the tfvars snippet, the JSON report and the SVG chart."""
+"""Render a sizing: the text table and summary, the tfvars snippet, the JSON report, the SVG chart, and a
+self-contained HTML page holding the chart and the table together (one file to open or attach)."""
 
 from __future__ import annotations
 
+import html
 import json
 import math
 from dataclasses import asdict
@@ -178,3 +180,12 @@ def chart(sizing: Sizing, limits: PricesLimits) -> str:
         line_chart("Records/s per concurrent invocation", "memory (MB)", "records/s", throughput, markers=True),
         line_chart("Lambda cost per million records", "memory (MB)", "USD per million records", cost, markers=True),
     ])
+
+
+def page(table: str, svg: str) -> str:
+    """One HTML file with nothing to fetch: the chart inline, then the text report as it prints."""
+    return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>make size: sizing report</title>"
+            "<style>body{font-family:sans-serif;margin:2em}pre{font-size:13px}</style></head><body>\n"
+            f"<h1>Sizing report</h1>\n{svg.strip()}\n"
+            f"<pre>{html.escape(table)}</pre>\n</body></html>\n")
+

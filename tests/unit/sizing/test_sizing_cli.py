@@ -43,6 +43,9 @@ def test_report_table_json_and_chart(tmp_path: Path, capsys: pytest.CaptureFixtu
     assert report["cheapest"]["meets_target"] and report["tfvars"].count("=") >= 4
     chart = ET.fromstring((tmp_path / "build" / "size-report.svg").read_text())
     assert len(list(chart.iter("{http://www.w3.org/2000/svg}polyline"))) == 2 + 2  # two batch sizes; two architectures
+    page = (tmp_path / "build" / "size-report.html").read_text()
+    assert page.count("<polyline") == 4 and "Cheapest:" in page, "the page holds the chart and the table"
+    assert "src=" not in page and "href=" not in page, "nothing for the page to fetch"
 
 
 def test_json_flag_prints_the_report(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
