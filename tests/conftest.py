@@ -22,8 +22,8 @@ TESTS_DIR = Path(__file__).resolve().parent
 # fixture of their folder's conftest.py: the root stack, every configuration's init/validate, the
 # plan-check fixtures' plans, the wheel downloads) live in one folder, so each folder runs on one
 # worker and that setup is made once. The slowest folders start first, each on its own worker.
-SLOWEST_FIRST = ("integration/root_stack", "integration/examples", "terraform", "integration",
-                 "integration/consumers", "terraform/plan_check")
+SLOWEST_FIRST = ("terraform", "integration/root_stack", "integration", "integration/runner", "integration/examples",
+                 "integration/consumers", "terraform/plan_check", "integration/functions")
 
 
 def _folder(item: pytest.Item) -> str:

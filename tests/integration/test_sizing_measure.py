@@ -1,7 +1,7 @@
 """`make size --measure` on a tiny grid: the built stream processor run by the local stack's invoker at two
 memory sizes against a real PostgreSQL.
 
-This needs cgroups (as tests/integration/test_compute_model.py does): without them the CPU share is not
+This needs cgroups (as tests/integration/runner/test_compute_model.py does): without them the CPU share is not
 enforced and the ratio below does not hold, so it fails rather than pass on numbers that show nothing.
 """
 

@@ -1,6 +1,6 @@
 # Plans with a mocked AWS provider (the mocked values known at plan time; apply would end in a
 # destroy that prevent_destroy refuses): what the bootstrap creates and the two policies' exact
-# contents. tests/integration/test_remote_state.py applies it on the emulator and uses it
+# contents. tests/integration/consumers/test_remote_state.py applies it on the emulator and uses it
 # as a real S3 backend.
 mock_provider "aws" {
   override_during = plan

@@ -5,7 +5,7 @@ manifest (a miniature of build.py's output, described by the fixture's artifacts
 through pipeline_contract like build.py's), then
 `terraform init`, `plan -out` and `show -json` run for real. Plans are made three at a time in the
 background as soon as the first test asks for one, and cached for the session. (The repository's
-own root module is plan-checked in tests/integration/test_reference_root.py, on the applied stack.)
+own root module is plan-checked in tests/integration/root_stack/test_reference_root.py, on the applied stack.)
 """
 
 from __future__ import annotations

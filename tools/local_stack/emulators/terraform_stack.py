@@ -17,7 +17,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from repo_paths import REPO_ROOT  # noqa: F401  # still imported from here by tests/integration/test_end_to_end.py
 from terraform_tools.environment import emulator_environ
 from terraform_tools.runner import TerraformError, run
 from terraform_tools.staging import stage_root_module
