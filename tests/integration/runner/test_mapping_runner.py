@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import base64
 import json
+import math
 import time
 from collections import defaultdict
+from datetime import UTC, datetime
 
 import pytest
 from local_stack.runtime.artifacts import ArtifactError
@@ -169,3 +172,58 @@ def test_code_that_differs_from_the_manifest_is_refused(stack: Stack) -> None:
     (stack.dist / "sink.zip").write_bytes(b"rebuilt since deploy")
     with pytest.raises(ArtifactError, match="no longer matches the deployed function sink; run `make build`"):
         stack.runner().start()
+
+
+def test_s3_destination_gets_the_metadata_and_the_whole_invocation_under_awss_key_layout(stack: Stack) -> None:
+    arn = stack.stream("clicks", shards=1)
+    s3 = stack.client("s3")
+    s3.create_bucket(Bucket="failed-batches")
+    stack.function("sink", "sink")
+    mapping = stack.lam.create_event_source_mapping(
+        EventSourceArn=arn, FunctionName="sink", StartingPosition="TRIM_HORIZON", BatchSize=10,
+        FunctionResponseTypes=["ReportBatchItemFailures"], MaximumRetryAttempts=0,
+        DestinationConfig={"OnFailure": {"Destination": "arn:aws:s3:::failed-batches"}})
+    stack.put("clicks", bodies(10, keys=1, special={6: "poison"}))
+    with stack.runner() as runner:
+        assert runner.wait_idle(60)
+        assert runner.all_errors() == []
+    [listed] = s3.list_objects_v2(Bucket="failed-batches")["Contents"]
+    assert listed["Key"].startswith(f"aws/lambda/{mapping['UUID']}/shardId-000000000000/"), listed["Key"]
+    message = json.loads(s3.get_object(Bucket="failed-batches", Key=listed["Key"])["Body"].read())
+    assert message["KinesisBatchInfo"]["batchSize"] == 4 and message["requestContext"]["condition"] == "RetryAttemptsExhausted"
+    # "For Amazon S3 destinations, Lambda also sends the entire invocation record": the records themselves, 6 to 9.
+    payload = message["payload"]["Records"]
+    assert [json.loads(base64.b64decode(r["kinesis"]["data"]))["id"] for r in payload] == [6, 7, 8, 9]
+    assert payload[0]["kinesis"]["sequenceNumber"] == message["KinesisBatchInfo"]["startSequenceNumber"]
+    assert sorted(r["id"] for r in stack.delivered()) == list(range(6))
+
+
+def test_latest_reads_only_what_is_written_after_the_mapping_starts(stack: Stack) -> None:
+    arn = stack.stream("clicks", shards=1)
+    stack.function("sink", "sink")
+    stack.lam.create_event_source_mapping(EventSourceArn=arn, FunctionName="sink", StartingPosition="LATEST", BatchSize=10)
+    stack.put("clicks", bodies(5, keys=1))  # before the mapping's first read: skipped
+    with stack.runner() as runner:
+        assert runner.wait_idle(30), "the reader reaches the tip"
+        stack.put("clicks", [{**b, "id": b["id"] + 100} for b in bodies(5, keys=1)])
+        wait_until(lambda: len(stack.delivered()) >= 5, 30, "the five records written after the start")
+        assert runner.wait_idle(30) and runner.all_errors() == []
+    assert sorted(r["id"] for r in stack.delivered()) == [100, 101, 102, 103, 104]
+
+
+def test_at_timestamp_starts_at_the_first_record_written_at_or_after_it(stack: Stack) -> None:
+    arn = stack.stream("clicks", shards=1)
+    stack.function("sink", "sink")
+    stack.put("clicks", bodies(5, keys=1))
+    # The SDK sends the timestamp in whole seconds: the next second starts after the first five were written.
+    between = datetime.fromtimestamp(math.floor(time.time()) + 1, UTC)
+    wait_until(lambda: time.time() >= between.timestamp(), 2, "the next whole second")
+    stack.put("clicks", [{**b, "id": b["id"] + 100} for b in bodies(5, keys=1)])
+    stack.lam.create_event_source_mapping(EventSourceArn=arn, FunctionName="sink", StartingPosition="AT_TIMESTAMP",
+                                          StartingPositionTimestamp=between, BatchSize=10)
+    [mapping] = stack.lam.list_event_source_mappings(EventSourceArn=arn)["EventSourceMappings"]
+    assert mapping["StartingPositionTimestamp"] == between, "AWS returns the timestamp the mapping was created with"
+    with stack.runner() as runner:
+        assert runner.wait_idle(30)
+        assert runner.all_errors() == []
+    assert sorted(r["id"] for r in stack.delivered()) == [100, 101, 102, 103, 104]

@@ -23,6 +23,9 @@ that ARN as its FunctionArn, as AWS does; moto resolved the alias once and recor
 version it pointed at then. Moving the alias would not move such a mapping, and the AWS
 provider would plan a change of function_name after every apply.
 
+An AT_TIMESTAMP mapping's StartingPositionTimestamp is returned with the mapping, as AWS returns it
+(moto kept it but left it out of every response).
+
 moto drops a function's LoggingConfig (log format and levels); it is kept and returned here,
 as AWS returns it, or Terraform would plan to set it again after every apply.
 
@@ -154,6 +157,18 @@ def _get_configuration_with_logging(self: LambdaFunction, on_create: bool = Fals
     return config
 
 
+_mapping_configuration = EventSourceMapping.get_configuration
+
+
+def _mapping_configuration_with_timestamp(self: EventSourceMapping) -> dict[str, Any]:
+    """StartingPositionTimestamp as AWS returns it: moto kept it but left it out, so a mapping read back
+    (by the runner, or by Terraform after apply) lost where an AT_TIMESTAMP mapping starts."""
+    config = _mapping_configuration(self)
+    if self.starting_position_timestamp is not None:
+        config["StartingPositionTimestamp"] = self.starting_position_timestamp
+    return config
+
+
 # The patches this module documents; mypy rightly notes that they replace methods.
 LambdaFunction.__init__ = _function_init_keeping_logging  # type: ignore[method-assign]
 LambdaFunction.update_configuration = _update_configuration_keeping_logging  # type: ignore[method-assign]
@@ -161,6 +176,7 @@ LambdaFunction.get_configuration = _get_configuration_with_logging  # type: igno
 Consumer.__init__ = _consumer_with_creation_time  # type: ignore[method-assign]
 LambdaBackend.create_event_source_mapping = _create_event_source_mapping_on_alias  # type: ignore[method-assign]
 LambdaBackend.update_event_source_mapping = _update_event_source_mapping_on_alias  # type: ignore[method-assign]
+EventSourceMapping.get_configuration = _mapping_configuration_with_timestamp  # type: ignore[method-assign]
 
 _is_action_permitted = IAMPolicyStatement.is_action_permitted
 
