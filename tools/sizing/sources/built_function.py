@@ -171,8 +171,9 @@ class BuiltFunctionSource(MeasurementSource):
                 continue  # warm-up: the environment's first batch, or the first of this size
             duration_ms = result.duration_s * 1000
             if self.compute_note is not None:  # the handoff outside Duration as measured, the Duration scaled
-                cycle_ms += scaled_duration_ms(duration_ms, result.cpu_ms or 0.0, memory) - duration_ms
-                duration_ms = scaled_duration_ms(duration_ms, result.cpu_ms or 0.0, memory)
+                scaled_ms = scaled_duration_ms(duration_ms, result.cpu_ms or 0.0, memory)
+                cycle_ms += scaled_ms - duration_ms
+                duration_ms = scaled_ms
             measured.append(Measurement(memory, batch_size, duration_ms, len(batch), float(result.max_memory_used_mb or 1),
                                         cycle_ms=max(cycle_ms, duration_ms)))
         return measured, init
